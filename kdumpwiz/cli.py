@@ -1,0 +1,399 @@
+"""The one door: ``kdumpwiz`` command-line parsing and the scriptable subcommands.
+
+Subcommands print plain text for people or, with ``--json``, one JSON document
+for automation. Errors become one clear message on stderr (and a JSON
+``{"error": ...}`` with ``--json``) and a distinct exit code per kind of error
+(see :mod:`kdumpwiz.engine.errors`). Textual is imported only when the wizard
+starts, so scripted runs stay fast and work without a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from . import __version__
+from .engine import crashkernel
+from .engine.answers import Answers, load_answers
+from .engine.errors import KdumpwizError
+from .engine.host import Host, RecordingRunner
+
+EXIT_OK = 0
+EXIT_NOT_ARMED = 1
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse tree of every subcommand."""
+    p = argparse.ArgumentParser(
+        prog="kdumpwiz",
+        description="Set up kdump safely: detect, size, review diffs, apply with rollback, verify.",
+    )
+    p.add_argument("--version", action="version", version=f"kdumpwiz {__version__}")
+    p.add_argument("--root", default="/", metavar="DIR",
+                   help="configure the system under DIR instead of / (images, chroots, tests)")
+    p.add_argument("--arch", default=None, help="override the detected architecture (x86_64, aarch64, ppc64le, s390x)")
+    p.add_argument("--demo", action="store_true",
+                   help="work on a built-in sample machine (Ubuntu 24.04, 16 GiB) in a temporary folder; "
+                        "commands are recorded, not run")
+    p.add_argument("--answers", metavar="FILE", help="YAML answers (also accepted after the subcommand)")
+    p.add_argument("--ascii", action="store_true", help="wizard: draw with ASCII characters only")
+    p.add_argument("--mouse", action="store_true", help="wizard: enable mouse support")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    d = sub.add_parser("detect", help="show what kdumpwiz finds on this machine")
+    d.add_argument("--json", action="store_true")
+
+    pl = sub.add_parser("plan", help="show every file change and command, without writing anything")
+    pl.add_argument("--answers", metavar="FILE", dest="sub_answers")
+    pl.add_argument("--json", action="store_true")
+
+    ap = sub.add_parser("apply", help="apply the plan (backups, journal, atomic writes)")
+    ap.add_argument("--answers", metavar="FILE", dest="sub_answers")
+    ap.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    ap.add_argument("--skip-commands", action="store_true",
+                    help="write the files only and list the commands that were not run (offline images)")
+    ap.add_argument("--finish", action="store_true", help="complete an interrupted or failed apply")
+    ap.add_argument("--json", action="store_true")
+
+    v = sub.add_parser("verify", help="check that kdump is armed (exit 0 armed, 1 not armed, 2 error)")
+    v.add_argument("--json", action="store_true")
+
+    r = sub.add_parser("rollback", help="restore the files of the last (or the named) apply byte for byte")
+    r.add_argument("id", nargs="?", help="apply id (default: the last one)")
+    r.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    r.add_argument("--list", action="store_true", help="list recorded applies")
+    r.add_argument("--force", action="store_true", help="restore even files changed after the apply")
+    r.add_argument("--skip-commands", action="store_true", help="restore files only")
+    r.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("crashkernel", help="crashkernel= tools")
+    csub = c.add_subparsers(dest="ck_command", metavar="SUBCOMMAND")
+    ex = csub.add_parser("explain", help="what the kernel would reserve for a command line")
+    ex.add_argument("cmdline", help="a kernel command line or a crashkernel= value")
+    ex.add_argument("--ram", required=True, help="RAM as the kernel counts it (e.g. 16G, 17179869184)")
+    ex.add_argument("--arch", dest="ck_arch", default="x86_64")
+    ex.add_argument("--json", action="store_true")
+
+    t = sub.add_parser("test-crash", help="crash this machine on purpose to prove a dump is written")
+    t.add_argument("--confirm", metavar="HOSTNAME", help="the host name, typed to confirm (required without a TTY)")
+
+    sub.add_parser("wizard", help="start the interactive wizard (the default)")
+    return p
+
+
+# -- helpers ---------------------------------------------------------------------
+
+
+def _out(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(f"kdumpwiz: {message}\n")
+
+
+def _human_bytes(n: Optional[int]) -> str:
+    if n is None:
+        return "unknown"
+    from .engine.sizing import mib
+
+    return mib(n)
+
+
+def make_host(args: argparse.Namespace) -> Host:
+    """The host the command works on: --root, --demo, or /."""
+    if args.demo:
+        from .demo.simulate import prepare_demo
+
+        return prepare_demo()
+    root = os.path.abspath(args.root)
+    if not os.path.isdir(root):
+        raise KdumpwizError(f"--root {args.root}: not a directory")
+    return Host(root)
+
+
+def _answers(args: argparse.Namespace) -> Answers:
+    path = getattr(args, "sub_answers", None) or args.answers
+    if path:
+        return load_answers(path)
+    return Answers().validate()
+
+
+# -- subcommands -----------------------------------------------------------------
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    """``kdumpwiz detect``."""
+    from .engine.detect import detect
+
+    facts = detect(make_host(args), arch=args.arch)
+    if args.json:
+        _out(facts.to_dict())
+        return EXIT_OK
+    print(format_facts(facts))
+    return EXIT_OK
+
+
+def format_facts(facts: Any) -> str:
+    """A human summary of :class:`~kdumpwiz.engine.facts.Facts`."""
+    lines = [
+        f"host          {facts.hostname or '?'}",
+        f"distribution  {facts.distro.name} (id {facts.distro.id}, version {facts.distro.version}, family {facts.family or 'unknown'})",
+        f"architecture  {facts.arch}, {facts.page_size // 1024} KiB pages, {facts.cpus} CPUs",
+        f"memory        {_human_bytes(facts.memory.system_ram_bytes)} as the kernel counts it "
+        f"({_human_bytes(facts.memory.rounded_bytes)} rounded, from {facts.memory.source}); "
+        f"MemTotal {_human_bytes(facts.memory.memtotal_bytes)}",
+        f"kernel        {facts.kernel.release}",
+        f"boot          {facts.boot.method} ({facts.boot.detail})",
+        f"              {'UEFI' if facts.boot.efi else 'BIOS/other'}, Secure Boot "
+        f"{ {True: 'enforced', False: 'off', None: 'n/a'}[facts.boot.secure_boot] }, lockdown {facts.boot.lockdown or 'n/a'}",
+        f"crashkernel   running: {facts.kexec.running_crashkernel or 'none'}; "
+        f"configured for next boot: {facts.boot.configured_crashkernel or 'none'}",
+        f"reserved      {_human_bytes(facts.kexec.crash_size) if facts.kexec.crash_size is not None else 'n/a'}; "
+        f"capture kernel loaded: { {True: 'yes', False: 'no', None: 'n/a'}[facts.kexec.crash_loaded] }",
+        f"packages      installed: {' '.join(facts.packages.installed) or 'none'}; missing: {' '.join(facts.packages.missing) or 'none'}",
+        f"service       {facts.service.unit or 'n/a'}: {'enabled' if facts.service.enabled else 'not enabled'}",
+        f"dump dir      {facts.dump.path}, free {_human_bytes(facts.dump.free_bytes)}{', LUKS' if facts.dump.luks else ''}",
+    ]
+    for b in facts.blockers:
+        lines.append(f"BLOCKER       {b.reason}\n              -> {b.remedy}")
+    for w in facts.warnings:
+        lines.append(f"warning       {w}")
+    return "\n".join(lines)
+
+
+def format_plan(plan: Any) -> str:
+    """A human rendering of a plan: value and reasons, diffs, commands, notes."""
+    out = [f"crashkernel={plan.crashkernel} -> reserves {_human_bytes(plan.reserved_bytes)} on this machine", ""]
+    out.append("Why:")
+    out += [f"  - {r}" for r in plan.suggestion.reasons]
+    for w in plan.warnings:
+        out.append(f"WARNING: {w}")
+    if plan.is_empty:
+        out.append("\nNothing to change: the configuration already matches.")
+    for f in plan.files:
+        out.append(f"\n=== {'create' if f.created else 'edit'} {f.path}: {f.reason}")
+        out.append(f.diff.rstrip("\n"))
+    if plan.commands:
+        out.append("\nCommands, in order:")
+        for i, c in enumerate(plan.commands, 1):
+            out.append(f"  {i}. {' '.join(c.argv)}    # {c.reason}")
+    if plan.notes:
+        out.append("\nNotes:")
+        out += [f"  - {n}" for n in plan.notes]
+    return "\n".join(out)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """``kdumpwiz plan``."""
+    from .engine.detect import detect
+    from .engine.plan import build_plan
+
+    answers = _answers(args)
+    host = make_host(args)
+    plan = build_plan(host, detect(host, arch=args.arch), answers)
+    if args.json:
+        _out(plan.to_dict())
+    else:
+        print(format_plan(plan))
+    return EXIT_OK
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    """``kdumpwiz apply``."""
+    from .engine.apply import apply_plan, finish
+    from .engine.detect import detect
+    from .engine.plan import build_plan
+
+    host = make_host(args)
+    progress = (lambda kind, msg: None) if args.json else (lambda kind, msg: _err(msg))
+    if args.finish:
+        if not args.yes and not _confirm("Finish the interrupted apply?"):
+            raise KdumpwizError("not confirmed: pass --yes to finish without a question")
+        result = finish(host, skip_commands=args.skip_commands, on_event=progress)
+        _out(result.to_dict()) if args.json else print(f"apply {result.id} finished")
+        return EXIT_OK
+    answers = _answers(args)
+    facts = detect(host, arch=args.arch)
+    plan = build_plan(host, facts, answers)
+    if plan.is_empty:
+        if args.json:
+            _out({"status": "unchanged", "plan": plan.to_dict()})
+        else:
+            print("Nothing to change: the configuration already matches.")
+        return EXIT_OK
+    if not args.yes:
+        if not args.json:
+            print(format_plan(plan))
+        if not _confirm("Apply these changes?"):
+            raise KdumpwizError("not confirmed: nothing was written (pass --yes to apply without a question)")
+    result = apply_plan(host, plan, skip_commands=args.skip_commands, on_event=progress)
+    if args.json:
+        data = result.to_dict()
+        data["plan"] = plan.to_dict()
+        data["reboot_needed"] = plan.reboot_needed
+        _out(data)
+    else:
+        print(f"Applied (id {result.id}); backups in /var/lib/kdumpwiz/applies/{result.id}.")
+        for argv in result.commands_skipped:
+            print(f"  not run (--skip-commands): {' '.join(argv)}")
+        if plan.reboot_needed:
+            print("Reboot for the reservation to take effect, then run 'kdumpwiz verify'. "
+                  "To undo: 'kdumpwiz rollback'.")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """``kdumpwiz verify``: exit 0 armed, 1 not armed."""
+    from .engine.detect import detect
+    from .engine.verify import verify
+
+    host = make_host(args)
+    result = verify(host, detect(host, arch=args.arch))
+    if args.json:
+        _out(result.to_dict())
+    else:
+        for c in result.checks:
+            mark = "[ OK ]" if c.ok else ("[FAIL]" if c.required else "[WARN]")
+            print(f"{mark} {c.name:<10} {c.detail}")
+            if c.fix and not c.ok:
+                print(f"       {'':<10} fix: {c.fix}")
+        print("kdump is ARMED" if result.armed else "kdump is NOT armed")
+    return EXIT_OK if result.armed else EXIT_NOT_ARMED
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    """``kdumpwiz rollback``."""
+    from .engine.apply import list_applies, rollback
+
+    host = make_host(args)
+    if args.list:
+        records = list_applies(host)
+        if args.json:
+            _out([r.to_dict() for r in records])
+        else:
+            for r in records:
+                print(f"{r.id}  {r.status:<12} crashkernel={r.crashkernel}  {', '.join(f['path'] for f in r.files)}")
+            if not records:
+                print("no applies recorded")
+        return EXIT_OK
+    if not args.yes and not _confirm("Restore the files of the last apply?"):
+        raise KdumpwizError("not confirmed: nothing was restored (pass --yes to roll back without a question)")
+    progress = (lambda kind, msg: None) if args.json else (lambda kind, msg: _err(msg))
+    result = rollback(host, args.id, skip_commands=args.skip_commands, force=args.force, on_event=progress)
+    if args.json:
+        _out(result.to_dict())
+    else:
+        print(f"Rolled back apply {result.id}: restored {len(result.restored)} file(s), removed {len(result.removed)}.")
+    return EXIT_OK
+
+
+def cmd_crashkernel(args: argparse.Namespace) -> int:
+    """``kdumpwiz crashkernel explain``."""
+    if args.ck_command != "explain":
+        raise KdumpwizError("usage: kdumpwiz crashkernel explain CMDLINE --ram SIZE [--arch ARCH] [--json]")
+    try:
+        ram, rest = crashkernel.memparse(args.ram)
+    except ValueError:
+        ram, rest = 0, "x"
+    if rest.upper() in ("B", "IB", "IB"):
+        rest = ""
+    if rest or ram <= 0:
+        raise KdumpwizError(f"--ram {args.ram!r}: expected a size like 16G or a number of bytes")
+    line = args.cmdline if "crashkernel=" in args.cmdline else f"crashkernel={args.cmdline}"
+    arch = crashkernel.normalize_arch(args.ck_arch)
+    res = crashkernel.evaluate(line, ram, arch)
+    if args.json:
+        data = res.to_dict()
+        data["ram_bytes"] = ram
+        data["rounded_ram_bytes"] = crashkernel.rounded_ram(ram)
+        data["arch"] = arch
+        _out(data)
+    else:
+        if not res.found:
+            print("no crashkernel= parameter: nothing is reserved")
+        elif res.ok:
+            extra = ""
+            if res.low_bytes:
+                extra += f" + {_human_bytes(res.low_bytes)} low"
+            if res.cma_bytes:
+                extra += f" + {_human_bytes(res.cma_bytes)} CMA"
+            print(f"crashkernel={res.token} reserves {_human_bytes(res.reserved_bytes)}{extra} "
+                  f"with {_human_bytes(ram)} of RAM ({_human_bytes(crashkernel.rounded_ram(ram))} rounded)")
+        else:
+            print(f"crashkernel={res.token} reserves nothing: {res.error}")
+    return EXIT_OK
+
+
+def cmd_test_crash(args: argparse.Namespace) -> int:
+    """``kdumpwiz test-crash``: typed confirmation, never without one."""
+    from .engine.detect import detect
+    from .engine.verify import trigger_test_crash
+
+    host = make_host(args)
+    facts = detect(host, arch=args.arch)
+    typed = args.confirm
+    if typed is None:
+        if not sys.stdin.isatty():
+            raise KdumpwizError("test-crash needs a typed confirmation: run it on a terminal, or pass --confirm HOSTNAME")
+        print(f"This CRASHES {facts.hostname} now. Every process dies, the capture kernel saves a dump, and the "
+              "machine reboots.")
+        typed = input(f"Type the host name ({facts.hostname}) to confirm: ")
+    trigger_test_crash(host, facts, typed)
+    return EXIT_OK
+
+
+def cmd_wizard(args: argparse.Namespace) -> int:
+    """Start the interactive wizard (Textual is imported only here)."""
+    raise KdumpwizError("the interactive wizard is not available in this version yet; "
+                        "use 'kdumpwiz detect', 'plan', 'apply', 'verify' (try 'kdumpwiz --demo plan')")
+
+
+COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
+    "detect": cmd_detect,
+    "plan": cmd_plan,
+    "apply": cmd_apply,
+    "verify": cmd_verify,
+    "rollback": cmd_rollback,
+    "crashkernel": cmd_crashkernel,
+    "test-crash": cmd_test_crash,
+    "wizard": cmd_wizard,
+}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``kdumpwiz`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "wizard"
+    try:
+        return COMMANDS[command](args)
+    except KdumpwizError as exc:
+        # verify promises 0 armed / 1 not armed / 2 error, whatever the error.
+        code = EXIT_ERROR if command == "verify" else exc.exit_code
+        if getattr(args, "json", False):
+            _out({"error": exc.message, "hint": exc.hint, "kind": type(exc).__name__, "exit_code": code})
+        _err(str(exc))
+        return code
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

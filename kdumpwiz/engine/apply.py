@@ -1,0 +1,684 @@
+"""Apply a plan atomically, with backups and a journal; roll it back byte for byte.
+
+On-disk state lives below the host's root in ``/var/lib/kdumpwiz`` (0700):
+
+``lock``                      flock()ed while an apply/rollback runs; the kernel
+                              drops the lock of a killed process, so it never goes stale
+``applies/<id>/plan.json``    what the apply does: files (hashes, mode, owner, xattrs), commands
+``applies/<id>/backup/N``     the old bytes of file N (absent for created files)
+``applies/<id>/new/N``        the new bytes of file N (so an interrupted apply can be finished)
+``applies/<id>/journal``      one JSON line per completed step, fsync()ed before the next
+``pending.json``              the last successful apply, until verify sees it booted
+
+Every file is written to a temporary file in its own directory, fsync()ed and
+renamed over the old one, so at any instant -- SIGKILL, a dropped SSH link,
+ENOSPC -- each managed file is either entirely old or entirely new. The journal
+says how far an apply got, and :func:`finish` or :func:`rollback` completes or
+undoes it.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import signal
+import stat
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from .errors import ApplyError, HostError, LockedError
+from .host import CommandResult, Host
+from .plan import Plan, PlannedCommand, sha256
+
+STATE_DIR = "/var/lib/kdumpwiz"
+SELINUX_XATTR = "security.selinux"
+
+#: Progress events for the wizard and the CLI: (kind, message).
+EventCallback = Callable[[str, str], None]
+
+
+def _noop(kind: str, message: str) -> None:
+    pass
+
+
+@dataclass
+class ApplyRecord:
+    """One apply as the state directory remembers it."""
+
+    id: str
+    status: str                     # prepared | applying | applied | failed | interrupted | rolled_back
+    crashkernel: str
+    started: float
+    files: List[Dict[str, Any]]
+    commands: List[Dict[str, Any]]          # {"argv": [...], "produces": [...], "timeout": s}
+    rollback_commands: List[Dict[str, Any]]
+    derived: List[Dict[str, Any]] = field(default_factory=list)
+    derived_after: Dict[str, Optional[str]] = field(default_factory=dict)
+    done_files: List[int] = field(default_factory=list)
+    done_commands: List[int] = field(default_factory=list)
+    failed_command: Optional[Dict[str, Any]] = None
+    answers: Dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON form."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "crashkernel": self.crashkernel,
+            "started": self.started,
+            "files": [f["path"] for f in self.files],
+            "commands": [c["argv"] for c in self.commands],
+            "failed_command": self.failed_command,
+        }
+
+
+@dataclass
+class ApplyResult:
+    """What an apply did."""
+
+    id: str
+    status: str
+    files_written: List[str]
+    commands_run: List[CommandResult]
+    commands_skipped: List[List[str]]
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON form."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "files_written": self.files_written,
+            "commands_run": [{"argv": list(r.argv), "returncode": r.returncode} for r in self.commands_run],
+            "commands_skipped": self.commands_skipped,
+        }
+
+
+# -- low-level file operations ---------------------------------------------------
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _get_xattrs(real: str) -> Dict[str, str]:
+    out: Dict[str, str] = {}
+    try:
+        value = os.getxattr(real, SELINUX_XATTR, follow_symlinks=False)
+        out[SELINUX_XATTR] = value.hex()
+    except OSError:
+        pass
+    return out
+
+
+def atomic_write(real: str, data: bytes, *, mode: int, uid: Optional[int], gid: Optional[int],
+                 xattrs: Optional[Dict[str, str]] = None) -> None:
+    """Replace ``real`` with ``data``: temp file in the same directory, fsync, rename, fsync dir.
+
+    Mode, owner and the SELinux label are set on the temp file before the
+    rename, so there is no instant where the new file has the wrong ones.
+    """
+    directory = os.path.dirname(real)
+    fd, tmp = tempfile.mkstemp(prefix=".kdumpwiz-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fchmod(fh.fileno(), mode)
+            if uid is not None and gid is not None and os.geteuid() == 0:
+                os.fchown(fh.fileno(), uid, gid)
+            for name, hexval in (xattrs or {}).items():
+                try:
+                    os.setxattr(tmp, name, bytes.fromhex(hexval))
+                except OSError:
+                    pass  # filesystem without xattrs: nothing to keep
+            os.fsync(fh.fileno())
+        os.rename(tmp, real)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(directory)
+
+
+def _write_private(path: str, data: bytes) -> None:
+    """A state file: 0600, atomic."""
+    atomic_write(path, data, mode=0o600, uid=None, gid=None)
+
+
+class StateDir:
+    """The kdumpwiz state directory of one host."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.real = str(host.path(STATE_DIR))
+
+    def ensure(self) -> None:
+        """Create the directory tree with root-only permissions."""
+        for sub in ("", "/applies"):
+            path = self.real + sub
+            os.makedirs(path, mode=0o700, exist_ok=True)
+            os.chmod(path, 0o700)
+
+    def apply_dir(self, apply_id: str) -> str:
+        """Real path of one apply's directory."""
+        if "/" in apply_id or apply_id.startswith("."):
+            raise ApplyError(f"bad apply id {apply_id!r}")
+        return f"{self.real}/applies/{apply_id}"
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the kdumpwiz lock (non-blocking: a second apply is refused at once)."""
+        self.ensure()
+        path = f"{self.real}/lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+                raise LockedError(
+                    f"another kdumpwiz is applying or rolling back right now (pid {holder})",
+                    hint="wait for it to finish; the lock disappears with that process",
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield
+        finally:
+            os.close(fd)
+
+    def records(self) -> List[ApplyRecord]:
+        """Every apply known, oldest first."""
+        base = f"{self.real}/applies"
+        try:
+            names = sorted(os.listdir(base))
+        except OSError:
+            return []
+        out = []
+        for name in names:
+            rec = self.load(name)
+            if rec is not None:
+                out.append(rec)
+        return out
+
+    def load(self, apply_id: str) -> Optional[ApplyRecord]:
+        """Read an apply's plan.json and replay its journal."""
+        d = self.apply_dir(apply_id)
+        try:
+            with open(f"{d}/plan.json", encoding="utf-8") as fh:
+                meta = json.load(fh)
+        except (OSError, ValueError):
+            return None
+        rec = ApplyRecord(
+            id=apply_id,
+            status="prepared",
+            crashkernel=meta.get("crashkernel", ""),
+            started=meta.get("started", 0.0),
+            files=meta.get("files", []),
+            commands=meta.get("commands", []),
+            rollback_commands=meta.get("rollback_commands", []),
+            derived=meta.get("derived", []),
+            answers=meta.get("answers", {}),
+        )
+        try:
+            with open(f"{d}/journal", encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+        except OSError:
+            lines = []
+        for line in lines:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                break  # a torn last line: the step it describes did not complete
+            kind = ev.get("event")
+            if kind == "file":
+                rec.done_files.append(ev["index"])
+                rec.status = "applying"
+            elif kind == "command":
+                if ev.get("returncode") == 0:
+                    rec.done_commands.append(ev["index"])
+                rec.status = "applying"
+            elif kind == "derived":
+                rec.derived_after = ev.get("hashes", {})
+            elif kind == "status":
+                rec.status = ev["status"]
+                rec.failed_command = ev.get("failed_command")
+            elif kind == "rollback-file":
+                rec.status = "rolling_back"
+        if rec.status in ("prepared", "applying", "rolling_back"):
+            rec.status = "interrupted"
+        return rec
+
+    def journal(self, apply_id: str, event: Dict[str, Any]) -> None:
+        """Append one event and make it durable before going on."""
+        event = dict(event, time=time.time())
+        path = f"{self.apply_dir(apply_id)}/journal"
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (json.dumps(event, sort_keys=True) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def read_blob(self, apply_id: str, kind: str, index: int) -> bytes:
+        """A backup (``backup``) or new copy (``new``) of file ``index``."""
+        with open(f"{self.apply_dir(apply_id)}/{kind}/{index}", "rb") as fh:
+            return fh.read()
+
+    def set_pending(self, data: Optional[Dict[str, Any]]) -> None:
+        """Remember (or forget) the apply that waits for a reboot."""
+        path = f"{self.real}/pending.json"
+        if data is None:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            return
+        self.ensure()
+        _write_private(path, json.dumps(data, indent=2, sort_keys=True).encode())
+
+    def pending(self) -> Optional[Dict[str, Any]]:
+        """The apply that waits for a reboot, if any."""
+        try:
+            with open(f"{self.real}/pending.json", encoding="utf-8") as fh:
+                return json.load(fh)
+        except (OSError, ValueError):
+            return None
+
+    def write_json(self, name: str, data: Optional[Dict[str, Any]]) -> None:
+        """Write (or delete, with None) a small JSON state file."""
+        path = f"{self.real}/{name}"
+        if data is None:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            return
+        self.ensure()
+        _write_private(path, json.dumps(data, indent=2, sort_keys=True).encode())
+
+    def read_json(self, name: str) -> Optional[Dict[str, Any]]:
+        """Read a small JSON state file, None when absent or broken."""
+        try:
+            with open(f"{self.real}/{name}", encoding="utf-8") as fh:
+                return json.load(fh)
+        except (OSError, ValueError):
+            return None
+
+
+def interrupted(host: Host) -> Optional[ApplyRecord]:
+    """The newest apply that did not finish (killed, link dropped), if any."""
+    for rec in reversed(StateDir(host).records()):
+        if rec.status == "interrupted":
+            return rec
+        if rec.status in ("applied", "rolled_back", "failed"):
+            return None
+    return None
+
+
+@contextmanager
+def _deferred_signals() -> Iterator[List[int]]:
+    """Hold SIGHUP/SIGINT/SIGTERM until the block ends (main thread only).
+
+    A dropped SSH link sends SIGHUP; deferring it over the few milliseconds of
+    file writes keeps the journal and the files in step. Commands run outside.
+    """
+    received: List[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    old = {}
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+        old[sig] = signal.signal(sig, lambda s, f: received.append(s))
+    try:
+        yield received
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        if received:
+            os.kill(os.getpid(), received[0])
+
+
+def _check_root(host: Host) -> None:
+    if host.is_live and os.geteuid() != 0:
+        raise ApplyError("kdumpwiz must run as root to change the boot and kdump configuration",
+                         hint="run it with sudo, or as root")
+
+
+def _new_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}"
+
+
+def apply_plan(
+    host: Host,
+    plan: Plan,
+    *,
+    skip_commands: bool = False,
+    on_event: EventCallback = _noop,
+    on_output: Optional[Callable[[str], None]] = None,
+) -> ApplyResult:
+    """Write the plan's files atomically, then run its commands; journal every step.
+
+    Raises :class:`ApplyError` when something fails; files already written stay
+    written (each whole) and ``kdumpwiz rollback`` restores them.
+    """
+    _check_root(host)
+    state = StateDir(host)
+    with state.lock():
+        stuck = interrupted(host)
+        if stuck is not None:
+            raise ApplyError(
+                f"apply {stuck.id} was interrupted before it finished",
+                hint="run 'kdumpwiz rollback' to undo it, or 'kdumpwiz apply --finish --yes' to complete it",
+            )
+        # Nothing may have changed since the plan was made (the admin reviewed that diff).
+        metas = []
+        for i, change in enumerate(plan.files):
+            real = str(host.path(change.path))
+            try:
+                current: Optional[bytes] = host.read_bytes(change.path) if os.path.lexists(real) else None
+            except HostError as exc:
+                raise ApplyError(str(exc)) from None
+            if current != change.old_bytes():
+                raise ApplyError(f"{change.path} changed since the plan was made; nothing was written",
+                                 hint="run the plan again and review the new diff")
+            if current is not None:
+                st = os.stat(real)
+                metas.append({"mode": stat.S_IMODE(st.st_mode), "uid": st.st_uid, "gid": st.st_gid,
+                              "xattrs": _get_xattrs(real)})
+            else:
+                parent = os.path.dirname(real)
+                if not os.path.isdir(parent):
+                    raise ApplyError(f"{os.path.dirname(change.path)} does not exist; cannot create {change.path}")
+                metas.append({"mode": change.mode, "uid": 0, "gid": 0, "xattrs": {}})
+        apply_id = _new_id()
+        d = state.apply_dir(apply_id)
+        os.makedirs(f"{d}/backup", mode=0o700)
+        os.makedirs(f"{d}/new", mode=0o700)
+        files_meta = []
+        for i, (change, meta) in enumerate(zip(plan.files, metas)):
+            old = change.old_bytes()
+            if old is not None:
+                _write_private(f"{d}/backup/{i}", old)
+            _write_private(f"{d}/new/{i}", change.new_bytes())
+            files_meta.append(dict(meta, path=change.path, created=old is None,
+                                   old_sha256=sha256(old) if old is not None else None,
+                                   new_sha256=sha256(change.new_bytes())))
+        derived = _backup_derived(host, d, plan.commands)
+        meta_doc = {
+            "id": apply_id,
+            "started": time.time(),
+            "crashkernel": plan.crashkernel,
+            "answers": plan.answers.to_dict(),
+            "files": files_meta,
+            "derived": derived,
+            "commands": [_command_doc(c) for c in plan.commands],
+            "rollback_commands": [_command_doc(c) for c in plan.rollback_commands],
+        }
+        _write_private(f"{d}/plan.json", json.dumps(meta_doc, indent=2, sort_keys=True).encode())
+        on_event("prepared", f"backups saved in {STATE_DIR}/applies/{apply_id}")
+        written = _write_files(host, state, apply_id, files_meta, range(len(files_meta)), on_event)
+        return _run_and_finish(host, state, apply_id, meta_doc["commands"], set(), written, derived,
+                               skip_commands, on_event, on_output)
+
+
+def _command_doc(cmd: PlannedCommand) -> Dict[str, Any]:
+    return {"argv": list(cmd.argv), "produces": list(cmd.produces), "timeout": cmd.timeout, "reason": cmd.reason}
+
+
+def _backup_derived(host: Host, apply_dir: str, commands: Sequence[PlannedCommand]) -> List[Dict[str, Any]]:
+    """Back up the files the commands regenerate (grub.cfg) before they run."""
+    os.makedirs(f"{apply_dir}/derived", mode=0o700, exist_ok=True)
+    out: List[Dict[str, Any]] = []
+    for path in dict.fromkeys(p for c in commands for p in c.produces):
+        real = str(host.path(path))
+        entry: Dict[str, Any] = {"path": path, "existed": os.path.isfile(real)}
+        if entry["existed"]:
+            data = host.read_bytes(path)
+            st = os.stat(real)
+            _write_private(f"{apply_dir}/derived/{len(out)}", data)
+            entry.update(old_sha256=sha256(data), mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid,
+                         xattrs=_get_xattrs(real))
+        out.append(entry)
+    return out
+
+
+def _write_files(host: Host, state: StateDir, apply_id: str, files_meta: List[Dict[str, Any]],
+                 indexes: Sequence[int], on_event: EventCallback) -> List[str]:
+    written = []
+    with _deferred_signals():
+        for i in indexes:
+            meta = files_meta[i]
+            real = str(host.path(meta["path"]))
+            data = state.read_blob(apply_id, "new", i)
+            try:
+                atomic_write(real, data, mode=meta["mode"], uid=meta["uid"], gid=meta["gid"], xattrs=meta["xattrs"])
+            except OSError as exc:
+                state.journal(apply_id, {"event": "status", "status": "failed",
+                                         "failed_command": {"argv": ["write", meta["path"]], "output": str(exc)}})
+                raise ApplyError(
+                    f"writing {meta['path']} failed ({exc.strerror}); {len(written)} file(s) were written before it, "
+                    f"{meta['path']} is unchanged",
+                    hint="run 'kdumpwiz rollback' to restore the files already written",
+                ) from None
+            state.journal(apply_id, {"event": "file", "index": i, "path": meta["path"]})
+            on_event("file", f"wrote {meta['path']}")
+            written.append(meta["path"])
+    return written
+
+
+def _run_and_finish(host: Host, state: StateDir, apply_id: str, commands: Sequence[Dict[str, Any]], done: set,
+                    written: List[str], derived: List[Dict[str, Any]], skip_commands: bool,
+                    on_event: EventCallback, on_output: Optional[Callable[[str], None]]) -> ApplyResult:
+    results: List[CommandResult] = []
+    skipped: List[List[str]] = []
+    for i, cmd in enumerate(commands):
+        argv = list(cmd["argv"])
+        timeout = float(cmd.get("timeout", 900.0))
+        if i in done:
+            continue
+        if skip_commands:
+            skipped.append(argv)
+            continue
+        on_event("command", " ".join(argv))
+        result = host.run(argv, timeout=timeout, on_output=on_output)
+        results.append(result)
+        state.journal(apply_id, {"event": "command", "index": i, "argv": argv, "returncode": result.returncode})
+        if not result.ok:
+            _record_derived(host, state, apply_id, derived)
+            failure = {"argv": argv, "returncode": result.returncode, "output": result.output[-4000:]}
+            state.journal(apply_id, {"event": "status", "status": "failed", "failed_command": failure})
+            why = "timed out" if result.timed_out else f"exited with status {result.returncode}"
+            raise ApplyError(
+                f"command '{' '.join(argv)}' {why}; the files were written ({', '.join(written) or 'none'}), "
+                f"later commands did not run.\n{result.output[-2000:]}",
+                hint="fix the cause and run 'kdumpwiz apply --finish --yes', or undo with 'kdumpwiz rollback'",
+            )
+    _record_derived(host, state, apply_id, derived)
+    status = "applied"
+    state.journal(apply_id, {"event": "status", "status": status, "skipped": skipped})
+    rec = state.load(apply_id)
+    state.set_pending({"apply_id": apply_id, "crashkernel": rec.crashkernel if rec else "", "time": time.time(),
+                       "answers": rec.answers if rec else {}})
+    on_event("done", "apply complete")
+    return ApplyResult(apply_id, status, written, results, skipped)
+
+
+def _record_derived(host: Host, state: StateDir, apply_id: str, derived: List[Dict[str, Any]]) -> None:
+    """Journal what the commands made of the derived files (grub.cfg).
+
+    A rollback restores their backups only while they still hold exactly this,
+    i.e. nothing (a kernel update running update-grub) has regenerated them since.
+    """
+    hashes: Dict[str, Optional[str]] = {}
+    for d in derived:
+        current = _current(host, d["path"])
+        hashes[d["path"]] = sha256(current) if current is not None else None
+    state.journal(apply_id, {"event": "derived", "hashes": hashes})
+
+
+def finish(host: Host, apply_id: Optional[str] = None, *, skip_commands: bool = False,
+           on_event: EventCallback = _noop, on_output: Optional[Callable[[str], None]] = None) -> ApplyResult:
+    """Complete an interrupted (or failed) apply from its journal."""
+    _check_root(host)
+    state = StateDir(host)
+    with state.lock():
+        rec = _pick(state, apply_id, ("interrupted", "failed"))
+        todo = []
+        for i, meta in enumerate(rec.files):
+            current = _current(host, meta["path"])
+            new_sha = meta["new_sha256"]
+            if current is not None and sha256(current) == new_sha:
+                continue
+            if (current is None and meta["created"]) or (current is not None and sha256(current) == meta["old_sha256"]):
+                todo.append(i)
+                continue
+            raise ApplyError(f"{meta['path']} was changed by someone else since apply {rec.id}; not finishing it",
+                             hint="review the file, then 'kdumpwiz rollback' or plan again")
+        written = _write_files(host, state, rec.id, rec.files, todo, on_event)
+        return _run_and_finish(host, state, rec.id, rec.commands, set(rec.done_commands), written, rec.derived,
+                               skip_commands, on_event, on_output)
+
+
+def _current(host: Host, path: str) -> Optional[bytes]:
+    real = str(host.path(path))
+    if not os.path.lexists(real):
+        return None
+    return host.read_bytes(path)
+
+
+def _pick(state: StateDir, apply_id: Optional[str], statuses: Tuple[str, ...]) -> ApplyRecord:
+    records = state.records()
+    if apply_id:
+        rec = state.load(apply_id)
+        if rec is None:
+            raise ApplyError(f"no apply with id {apply_id!r} (see 'kdumpwiz rollback --list')")
+        if rec.status not in statuses:
+            raise ApplyError(f"apply {apply_id} is {rec.status}; expected {' or '.join(statuses)}")
+        return rec
+    for rec in reversed(records):
+        if rec.status in statuses:
+            return rec
+        if rec.status == "rolled_back":
+            continue
+    raise ApplyError("there is no apply to " + ("roll back" if "applied" in statuses else "finish"),
+                     hint="nothing was changed by kdumpwiz on this machine" if not records else None)
+
+
+@dataclass
+class RollbackResult:
+    """What a rollback restored."""
+
+    id: str
+    restored: List[str]
+    removed: List[str]
+    commands_run: List[CommandResult]
+    commands_skipped: List[List[str]]
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON form."""
+        return {"id": self.id, "restored": self.restored, "removed": self.removed,
+                "commands_run": [{"argv": list(r.argv), "returncode": r.returncode} for r in self.commands_run],
+                "commands_skipped": self.commands_skipped}
+
+
+def rollback(host: Host, apply_id: Optional[str] = None, *, skip_commands: bool = False, force: bool = False,
+             on_event: EventCallback = _noop, on_output: Optional[Callable[[str], None]] = None) -> RollbackResult:
+    """Restore every file of the last (or the named) apply byte for byte.
+
+    Refuses, before touching anything, when a file was changed by someone else
+    after the apply (unless ``force``), since restoring would silently drop
+    that change.
+    """
+    _check_root(host)
+    state = StateDir(host)
+    with state.lock():
+        rec = _pick(state, apply_id, ("applied", "failed", "interrupted"))
+        actions = []
+        for i, meta in enumerate(rec.files):
+            current = _current(host, meta["path"])
+            cur_sha = sha256(current) if current is not None else None
+            if cur_sha == meta["old_sha256"] and not (meta["created"] and current is not None):
+                continue  # never written (interrupted before it) or already restored
+            if cur_sha != meta["new_sha256"] and not force:
+                raise ApplyError(f"{meta['path']} was changed after apply {rec.id}; rolling back would lose that change",
+                                 hint="review it; 'kdumpwiz rollback --force' restores the backup anyway")
+            actions.append(i)
+        restored, removed = [], []
+        with _deferred_signals():
+            for i in reversed(actions):
+                meta = rec.files[i]
+                real = str(host.path(meta["path"]))
+                if meta["created"]:
+                    os.unlink(real)
+                    _fsync_dir(os.path.dirname(real))
+                    removed.append(meta["path"])
+                else:
+                    atomic_write(real, state.read_blob(rec.id, "backup", i), mode=meta["mode"],
+                                 uid=meta["uid"], gid=meta["gid"], xattrs=meta["xattrs"])
+                    restored.append(meta["path"])
+                state.journal(rec.id, {"event": "rollback-file", "index": i, "path": meta["path"]})
+                on_event("file", f"restored {meta['path']}")
+            restored_derived = _restore_derived(host, state, rec)
+        results: List[CommandResult] = []
+        skipped: List[List[str]] = []
+        for cmd in rec.rollback_commands if (restored or removed or rec.done_files) else []:
+            argv = list(cmd["argv"])
+            if cmd.get("produces") and all(p in restored_derived for p in cmd["produces"]):
+                on_event("file", f"restored {', '.join(cmd['produces'])} (so '{' '.join(argv)}' is not needed)")
+                continue
+            if skip_commands:
+                skipped.append(argv)
+                continue
+            on_event("command", " ".join(argv))
+            result = host.run(argv, on_output=on_output)
+            results.append(result)
+            if not result.ok:
+                state.journal(rec.id, {"event": "status", "status": "rolled_back", "warning": result.output[-2000:]})
+                raise ApplyError(f"files restored, but '{' '.join(argv)}' failed:\n{result.output[-2000:]}",
+                                 hint=f"run '{' '.join(argv)}' by hand before rebooting")
+        state.journal(rec.id, {"event": "status", "status": "rolled_back"})
+        pending = state.pending()
+        if pending and pending.get("apply_id") == rec.id:
+            state.set_pending(None)
+        on_event("done", "rollback complete")
+        return RollbackResult(rec.id, restored, removed, results, skipped)
+
+
+def _restore_derived(host: Host, state: StateDir, rec: ApplyRecord) -> List[str]:
+    """Put back derived files (grub.cfg) that still hold what the apply's commands made."""
+    done = []
+    for i, entry in enumerate(rec.derived):
+        path = entry["path"]
+        if path not in rec.derived_after:
+            continue  # the commands never completed: regenerate instead
+        current = _current(host, path)
+        if (sha256(current) if current is not None else None) != rec.derived_after[path]:
+            continue  # changed since (a kernel update ran update-grub): regenerate instead
+        real = str(host.path(path))
+        if entry["existed"]:
+            atomic_write(real, state.read_blob(rec.id, "derived", i), mode=entry["mode"], uid=entry["uid"],
+                         gid=entry["gid"], xattrs=entry.get("xattrs", {}))
+        elif current is not None:
+            os.unlink(real)
+        state.journal(rec.id, {"event": "rollback-derived", "path": path})
+        done.append(path)
+    return done
+
+
+def list_applies(host: Host) -> List[ApplyRecord]:
+    """Every apply recorded on the host, oldest first."""
+    return StateDir(host).records()

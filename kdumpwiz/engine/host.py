@@ -1,0 +1,375 @@
+"""The machine being configured: a root directory and a command runner.
+
+Every file the engine reads or writes and every command it runs goes through a
+:class:`Host`. With ``root="/"`` that is the live system; with any other root
+(tests, images, chroots) paths are taken below that directory -- ``/proc`` and
+``/sys`` included -- and commands run through ``chroot ROOT``.
+
+Symlinks inside the tree are resolved *within* the root (an absolute link such
+as ``/var/lib/kdump/vmlinuz -> /boot/vmlinuz-6.1.0`` points into the tree, as it
+would for a process chrooted there), so a fixture can never leak to the files
+of the machine the tests run on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat as stat_mod
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from .errors import HostError
+
+#: Symlink hops allowed while resolving one path, as in the kernel's MAXSYMLINKS.
+_MAX_SYMLINKS = 40
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """The outcome of one command: argv, exit status and captured output."""
+
+    argv: Tuple[str, ...]
+    returncode: int
+    stdout: str = ""
+    stderr: str = ""
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when the command exited 0 and did not time out."""
+        return self.returncode == 0 and not self.timed_out
+
+    @property
+    def output(self) -> str:
+        """stdout and stderr together, for messages."""
+        return (self.stdout + self.stderr).strip()
+
+
+#: Called with each line of output while a command runs (the wizard streams it).
+OutputCallback = Callable[[str], None]
+
+
+class Runner:
+    """Runs argv lists. Never a shell: the argv goes to exec() as it is."""
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: Optional[float] = None,
+        env: Optional[Mapping[str, str]] = None,
+        on_output: Optional[OutputCallback] = None,
+    ) -> CommandResult:
+        """Run ``argv`` and return its result; never raises for a non-zero exit."""
+        raise NotImplementedError
+
+
+class SubprocessRunner(Runner):
+    """The real runner: :mod:`subprocess` with an argv list and a timeout."""
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: Optional[float] = None,
+        env: Optional[Mapping[str, str]] = None,
+        on_output: Optional[OutputCallback] = None,
+    ) -> CommandResult:
+        """Run the command, streaming merged output lines to ``on_output``."""
+        argv = tuple(argv)
+        full_env = dict(os.environ)
+        # Tools like update-grub and dracut translate their messages; we show
+        # them to the admin as they are but parse nothing from them.
+        full_env.setdefault("LC_ALL", "C.UTF-8")
+        if env:
+            full_env.update(env)
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=full_env,
+                text=True,
+                errors="replace",
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return CommandResult(argv, 127, "", f"{argv[0]}: {exc.strerror}\n")
+        lines: List[str] = []
+        timed_out = threading.Event()
+
+        def _kill() -> None:
+            timed_out.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, _kill) if timeout else None
+        if timer:
+            timer.start()
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                lines.append(line)
+                if on_output:
+                    on_output(line.rstrip("\n"))
+            proc.wait()
+        finally:
+            if timer:
+                timer.cancel()
+        code = proc.returncode if not timed_out.is_set() else 124
+        return CommandResult(argv, code, "".join(lines), "", timed_out.is_set())
+
+
+@dataclass
+class RecordingRunner(Runner):
+    """A runner that records commands instead of running them.
+
+    Used by tests and by ``--demo``. ``responses`` maps an argv prefix to the
+    result to give; ``effects`` maps an argv prefix to a callback that may change
+    the tree, standing in for what the real tool would do (for example
+    ``systemctl enable`` creating its symlink). Unknown commands succeed with no
+    output, which is what a dry run wants.
+    """
+
+    responses: Dict[Tuple[str, ...], CommandResult] = field(default_factory=dict)
+    effects: Dict[Tuple[str, ...], Callable[[Tuple[str, ...]], None]] = field(
+        default_factory=dict
+    )
+    calls: List[Tuple[str, ...]] = field(default_factory=list)
+
+    @property
+    def logical_calls(self) -> List[Tuple[str, ...]]:
+        """The recorded commands without their ``chroot ROOT`` prefix."""
+        return [c[2:] if len(c) > 2 and c[0] == "chroot" else c for c in self.calls]
+
+    def respond(self, prefix: Sequence[str], returncode: int = 0, stdout: str = "", stderr: str = "") -> None:
+        """Give ``returncode``/output to every later command starting with ``prefix``."""
+        self.responses[tuple(prefix)] = CommandResult(tuple(prefix), returncode, stdout, stderr)
+
+    def _match(self, table: Mapping[Tuple[str, ...], object], argv: Tuple[str, ...]) -> object:
+        best = None
+        for prefix, value in table.items():
+            if argv[: len(prefix)] == prefix and (best is None or len(prefix) > len(best[0])):
+                best = (prefix, value)
+        return best[1] if best else None
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: Optional[float] = None,
+        env: Optional[Mapping[str, str]] = None,
+        on_output: Optional[OutputCallback] = None,
+    ) -> CommandResult:
+        """Record ``argv`` and return the scripted (or a successful) result."""
+        argv = tuple(argv)
+        self.calls.append(argv)
+        # Scripts and effects are written for the command as the tool sees it,
+        # without the "chroot ROOT" that Host.run puts in front off the live root.
+        logical = argv[2:] if len(argv) > 2 and argv[0] == "chroot" else argv
+        effect = self._match(self.effects, logical)
+        if effect is not None:
+            effect(logical)  # type: ignore[operator]
+        scripted = self._match(self.responses, logical)
+        if isinstance(scripted, CommandResult):
+            result = CommandResult(argv, scripted.returncode, scripted.stdout, scripted.stderr)
+        else:
+            result = CommandResult(argv, 0, "", "")
+        if on_output:
+            for line in result.output.splitlines():
+                on_output(line)
+        return result
+
+
+class Host:
+    """One machine: every path under ``root``, every command through ``runner``.
+
+    ``root`` defaults to ``/``. With another root, :meth:`run` prefixes
+    ``chroot ROOT`` so tools see the tree as their ``/``.
+    """
+
+    def __init__(self, root: "str | Path" = "/", runner: Optional[Runner] = None) -> None:
+        self.root = Path(root).resolve()
+        self.runner: Runner = runner if runner is not None else SubprocessRunner()
+
+    # -- paths -------------------------------------------------------------
+
+    @property
+    def is_live(self) -> bool:
+        """True when this host is the running system (root ``/``)."""
+        return self.root == Path("/")
+
+    def path(self, p: str, *, follow: bool = True) -> Path:
+        """The real filesystem path of absolute path ``p`` inside the root.
+
+        Symlinks are resolved inside the root (absolute link targets restart at
+        the root, ``..`` never climbs above it). With ``follow=False`` the last
+        component is not resolved (for ``lstat``, unlink and rename).
+        """
+        pure = PurePosixPath(p)
+        if not pure.is_absolute():
+            raise HostError(f"internal error: host path {p!r} is not absolute")
+        if self.is_live:
+            # The live root needs no containment; keep paths as the user wrote them.
+            return Path(os.path.normpath(p))
+        parts = list(pure.parts[1:])
+        resolved: List[str] = []
+        hops = 0
+        while parts:
+            part = parts.pop(0)
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if resolved:
+                    resolved.pop()
+                continue
+            candidate = self.root.joinpath(*resolved, part)
+            is_last = not parts
+            if (follow or not is_last) and candidate.is_symlink():
+                hops += 1
+                if hops > _MAX_SYMLINKS:
+                    raise HostError(f"{p}: too many levels of symbolic links")
+                target = PurePosixPath(os.readlink(candidate))
+                if target.is_absolute():
+                    resolved = []
+                    parts = list(target.parts[1:]) + parts
+                else:
+                    parts = list(target.parts) + parts
+                continue
+            resolved.append(part)
+        return self.root.joinpath(*resolved)
+
+    def exists(self, p: str) -> bool:
+        """True if ``p`` exists (following symlinks inside the root)."""
+        try:
+            return self.path(p).exists()
+        except HostError:
+            return False
+
+    def lexists(self, p: str) -> bool:
+        """True if ``p`` exists as a file, directory or (even dangling) symlink."""
+        return os.path.lexists(self.path(p, follow=False))
+
+    def is_file(self, p: str) -> bool:
+        """True if ``p`` is a regular file (after symlinks)."""
+        try:
+            return self.path(p).is_file()
+        except HostError:
+            return False
+
+    def is_dir(self, p: str) -> bool:
+        """True if ``p`` is a directory (after symlinks)."""
+        try:
+            return self.path(p).is_dir()
+        except HostError:
+            return False
+
+    def is_symlink(self, p: str) -> bool:
+        """True if ``p`` itself is a symlink."""
+        return self.path(p, follow=False).is_symlink()
+
+    def read_bytes(self, p: str) -> bytes:
+        """The bytes of file ``p``; :class:`HostError` when it cannot be read."""
+        try:
+            return self.path(p).read_bytes()
+        except OSError as exc:
+            raise HostError(f"cannot read {p}: {exc.strerror or exc}") from exc
+
+    def read_text(self, p: str) -> str:
+        """File ``p`` as UTF-8 text; refuses files that are not valid UTF-8."""
+        data = self.read_bytes(p)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HostError(
+                f"{p} is not valid UTF-8 text (byte {exc.start}); kdumpwiz will not edit it"
+            ) from exc
+
+    def read_optional(self, p: str) -> Optional[str]:
+        """File ``p`` as text, or None when it does not exist or is unreadable."""
+        try:
+            return self.read_text(p)
+        except HostError:
+            return None
+
+    def listdir(self, p: str) -> List[str]:
+        """Sorted (byte order) names in directory ``p``; empty if it is missing."""
+        try:
+            names = os.listdir(self.path(p))
+        except (OSError, HostError):
+            return []
+        return sorted(names, key=lambda n: n.encode("utf-8", "surrogateescape"))
+
+    def stat(self, p: str, *, follow: bool = True) -> os.stat_result:
+        """``stat``/``lstat`` of ``p``."""
+        target = self.path(p, follow=follow)
+        try:
+            return os.stat(target) if follow else os.lstat(target)
+        except OSError as exc:
+            raise HostError(f"cannot stat {p}: {exc.strerror}") from exc
+
+    def size(self, p: str) -> Optional[int]:
+        """Size in bytes of file ``p`` (following symlinks), None if missing."""
+        try:
+            st = self.stat(p)
+        except HostError:
+            return None
+        return st.st_size if stat_mod.S_ISREG(st.st_mode) else None
+
+    def free_bytes(self, p: str) -> Optional[int]:
+        """Bytes available to root on the filesystem holding ``p`` (or its nearest existing parent)."""
+        probe = PurePosixPath(p)
+        while True:
+            real = self.path(str(probe))
+            if real.exists():
+                try:
+                    st = os.statvfs(real)
+                except OSError:
+                    return None
+                return st.f_bfree * st.f_frsize
+            if probe == probe.parent:
+                return None
+            probe = probe.parent
+
+    # -- commands ------------------------------------------------------------
+
+    def which(self, name: str, dirs: Sequence[str] = ("/usr/sbin", "/usr/bin", "/sbin", "/bin")) -> Optional[str]:
+        """The absolute path (inside the root) of program ``name``, or None."""
+        for d in dirs:
+            candidate = f"{d}/{name}"
+            real = self.path(candidate)
+            if real.is_file() and os.access(real, os.X_OK):
+                return candidate
+        return None
+
+    def command_argv(self, argv: Sequence[str]) -> Tuple[str, ...]:
+        """``argv`` as it will really be executed (``chroot ROOT`` prefixed off ``/``)."""
+        argv = tuple(argv)
+        if not argv:
+            raise HostError("internal error: empty command")
+        if self.is_live:
+            return argv
+        return ("chroot", str(self.root)) + argv
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: Optional[float] = 600.0,
+        env: Optional[Mapping[str, str]] = None,
+        on_output: Optional[OutputCallback] = None,
+    ) -> CommandResult:
+        """Run ``argv`` on this host (through ``chroot`` when the root is not ``/``)."""
+        for arg in argv:
+            if not isinstance(arg, str) or "\0" in arg:
+                raise HostError(f"internal error: bad argument {arg!r} in {list(argv)!r}")
+        return self.runner.run(self.command_argv(argv), timeout=timeout, env=env, on_output=on_output)
+
+
+def copy_tree(src: Path, dest: Path) -> None:
+    """Copy a root tree keeping symlinks as links (used by ``--demo`` and tests)."""
+    shutil.copytree(src, dest, symlinks=True, dirs_exist_ok=True)

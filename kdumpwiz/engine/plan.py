@@ -1,0 +1,297 @@
+"""The plan: every file change and every command, decided before anything is written.
+
+A :class:`Plan` is plain data. Its diffs are computed from the same old/new
+texts that :mod:`~kdumpwiz.engine.apply` writes, so what Review shows is
+exactly what Apply does. :func:`build_plan` is the only way to make one: it asks
+the family handler for edits, then proves -- by re-reading the boot
+configuration with the edits applied in memory -- that the planned
+``crashkernel=`` is really the one the next boot gets.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from . import bootconfig, crashkernel
+from .answers import Answers
+from .errors import BlockedError, CrashkernelError, KdumpwizError
+from .facts import Facts
+from .host import Host
+from .sizing import Checked, Suggestion, check_value, kernel_reservation, suggest
+
+
+def sha256(data: bytes) -> str:
+    """Hex SHA-256 of ``data`` (journal and backups compare by hash)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file: its old text (None = does not exist yet) and its new text."""
+
+    path: str
+    old: Optional[str]
+    new: str
+    reason: str
+    mode: int = 0o644  # only used when the file is created
+    encoding: str = "utf-8"  # grubenv is a byte block: latin-1 maps it 1:1
+
+    def old_bytes(self) -> Optional[bytes]:
+        """The exact bytes the file must hold before the apply (None: absent)."""
+        return None if self.old is None else self.old.encode(self.encoding)
+
+    def new_bytes(self) -> bytes:
+        """The exact bytes the apply writes."""
+        return self.new.encode(self.encoding)
+
+    @property
+    def created(self) -> bool:
+        """True when the file does not exist yet."""
+        return self.old is None
+
+    @property
+    def diff(self) -> str:
+        """Unified diff old -> new with ``a/``/``b/`` paths (``/dev/null`` for a new file)."""
+        old_lines = (self.old or "").splitlines(keepends=True)
+        new_lines = self.new.splitlines(keepends=True)
+        lines = list(
+            difflib.unified_diff(
+                old_lines,
+                new_lines,
+                fromfile="/dev/null" if self.old is None else f"a{self.path}",
+                tofile=f"b{self.path}",
+            )
+        )
+        out = []
+        for line in lines:
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        return "".join(out)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON form: path, reason, created, diff."""
+        return {"path": self.path, "reason": self.reason, "created": self.created, "diff": self.diff}
+
+
+@dataclass(frozen=True)
+class PlannedCommand:
+    """A command to run after the files are written, with why."""
+
+    argv: Tuple[str, ...]
+    reason: str
+    timeout: float = 900.0
+    env: Tuple[Tuple[str, str], ...] = ()
+    #: Files the command regenerates (grub.cfg): backed up before it runs, so a
+    #: rollback can restore them byte for byte instead of regenerating them.
+    produces: Tuple[str, ...] = ()
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON form: argv (list), reason and the files it regenerates."""
+        return {"argv": list(self.argv), "reason": self.reason, "produces": list(self.produces)}
+
+
+@dataclass(frozen=True)
+class FamilyChanges:
+    """What a family handler proposes: file edits, commands and explanations."""
+
+    files: Tuple[FileChange, ...]
+    commands: Tuple[PlannedCommand, ...]
+    notes: Tuple[str, ...] = ()
+    warnings: Tuple[str, ...] = ()
+    rollback_commands: Tuple[PlannedCommand, ...] = ()
+    boot_changed: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything an apply will do, and why. ``is_empty`` after a successful apply."""
+
+    hostname: str
+    family: str
+    arch: str
+    boot_method: str
+    crashkernel: str
+    reserved_bytes: int
+    suggestion: Suggestion
+    checked: Checked
+    answers: Answers
+    files: Tuple[FileChange, ...]
+    commands: Tuple[PlannedCommand, ...]
+    notes: Tuple[str, ...]
+    warnings: Tuple[str, ...]
+    rollback_commands: Tuple[PlannedCommand, ...]
+    reboot_needed: bool
+
+    @property
+    def is_empty(self) -> bool:
+        """True when applying would change nothing."""
+        return not self.files and not self.commands
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON contract of ``kdumpwiz plan --json``."""
+        return {
+            "hostname": self.hostname,
+            "family": self.family,
+            "arch": self.arch,
+            "boot_method": self.boot_method,
+            "crashkernel": self.crashkernel,
+            "reserved_bytes": self.reserved_bytes,
+            "suggestion": self.suggestion.to_dict(),
+            "check": self.checked.to_dict(),
+            "answers": self.answers.to_dict(),
+            "files": [f.to_dict() for f in self.files],
+            "commands": [list(c.argv) for c in self.commands],
+            "command_details": [c.to_dict() for c in self.commands],
+            "notes": list(self.notes),
+            "warnings": list(self.warnings),
+            "rollback_commands": [list(c.argv) for c in self.rollback_commands],
+            "reboot_needed": self.reboot_needed,
+            "empty": self.is_empty,
+        }
+
+
+class OverlayHost(Host):
+    """A read-only view of a host with some files replaced in memory.
+
+    Used to read the boot configuration *as it will be after the plan*,
+    without writing anything.
+    """
+
+    def __init__(self, base: Host, overrides: Mapping[str, Optional[str]]) -> None:
+        super().__init__(base.root, base.runner)
+        self._base = base
+        self._over = dict(overrides)
+
+    def read_bytes(self, p: str) -> bytes:  # noqa: D102 - same as Host
+        if p in self._over:
+            text = self._over[p]
+            if text is None:
+                return super().read_bytes("/nonexistent/" + p)
+            return text.encode("latin-1") if _is_grubenv(p) else text.encode("utf-8")
+        return super().read_bytes(p)
+
+    def read_text(self, p: str) -> str:  # noqa: D102
+        if p in self._over and self._over[p] is not None:
+            return self._over[p]  # type: ignore[return-value]
+        return super().read_text(p)
+
+    def exists(self, p: str) -> bool:  # noqa: D102
+        if p in self._over:
+            return self._over[p] is not None
+        return super().exists(p)
+
+    def is_file(self, p: str) -> bool:  # noqa: D102
+        if p in self._over:
+            return self._over[p] is not None
+        return super().is_file(p)
+
+    def listdir(self, p: str) -> List[str]:  # noqa: D102
+        names = set(super().listdir(p))
+        prefix = p.rstrip("/") + "/"
+        for path, text in self._over.items():
+            if path.startswith(prefix) and "/" not in path[len(prefix):]:
+                name = path[len(prefix):]
+                if text is None:
+                    names.discard(name)
+                else:
+                    names.add(name)
+        return sorted(names, key=lambda n: n.encode("utf-8", "surrogateescape"))
+
+
+def _is_grubenv(path: str) -> bool:
+    return os.path.basename(path) == "grubenv"
+
+
+def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
+    """Decide every change for ``answers`` on ``host``; raises instead of guessing.
+
+    Raises :class:`BlockedError` when detection found blockers or packages are
+    missing, :class:`CrashkernelError` for a value the kernel would reject or
+    that is unsafe here, :class:`~kdumpwiz.engine.errors.EditError` when a file
+    cannot be edited safely, and :class:`KdumpwizError` when the edited boot
+    configuration would not produce the planned value.
+    """
+    from .families import handler  # late: families import this module's dataclasses
+
+    if facts.blockers:
+        raise BlockedError(
+            "kdump cannot be set up here: " + "; ".join(b.reason for b in facts.blockers),
+            hint=facts.blockers[0].remedy,
+        )
+    assert facts.family is not None
+    fam = handler(facts.family)
+    if facts.packages.missing:
+        raise BlockedError(
+            f"required package(s) not installed: {' '.join(facts.packages.missing)}",
+            hint=f"install them first: {' '.join(facts.packages.install_argv)}",
+        )
+    answers.validate()
+    fam.check_target(answers.target)
+    suggestion = suggest(host, facts)
+    if answers.crashkernel == "auto":
+        value = suggestion.value
+        keep = _keep_configured(facts, suggestion)
+        if keep:
+            value = keep
+    else:
+        value = answers.crashkernel
+    checked = check_value(value, facts, suggestion)
+    if not checked.ok:
+        raise CrashkernelError(f"crashkernel={value}: {checked.problems[0]}", hint=checked.hint)
+    changes = fam.plan_changes(host, facts, answers, value, suggestion)
+    overrides = {c.path: c.new for c in changes.files}
+    after, detail = bootconfig.configured_cmdline(OverlayHost(host, overrides), facts.boot.method, facts.kernel.release)
+    if after is None:
+        raise KdumpwizError(f"cannot read the boot configuration back after the planned edit: {detail}")
+    got = kernel_reservation(after, facts)
+    if got.token != value or got.reserved_bytes != checked.reservation.reserved_bytes:
+        raise KdumpwizError(
+            f"after the planned edit the next boot would use crashkernel={got.token} ({detail}), "
+            f"not crashkernel={value}; kdumpwiz will not write a change that does not take effect",
+            hint="a configuration file that is read later overrides the value; see the boot files listed by "
+            "'kdumpwiz detect'",
+        )
+    reboot_needed = facts.kexec.running_crashkernel != value or not (facts.kexec.crash_size or 0)
+    notes = list(changes.notes)
+    if reboot_needed:
+        notes.append(
+            "A reboot is needed: the kernel reserves crash-kernel memory only while it boots. "
+            "After the reboot run 'kdumpwiz verify'."
+        )
+    warnings = list(checked.warnings) + list(changes.warnings)
+    return Plan(
+        hostname=facts.hostname,
+        family=facts.family,
+        arch=facts.arch,
+        boot_method=facts.boot.method,
+        crashkernel=value,
+        reserved_bytes=checked.reservation.reserved_bytes,
+        suggestion=suggestion,
+        checked=checked,
+        answers=answers,
+        files=changes.files,
+        commands=changes.commands,
+        notes=tuple(notes),
+        warnings=tuple(warnings),
+        rollback_commands=changes.rollback_commands,
+        reboot_needed=reboot_needed,
+    )
+
+
+def _keep_configured(facts: Facts, suggestion: Suggestion) -> Optional[str]:
+    """The value already configured for the next boot, if it is good enough to keep.
+
+    Rewriting a working distribution default to an equivalent spelling is churn
+    in a boot file for nothing, so ``auto`` keeps a configured value that is
+    valid, canonical and reserves at least the suggested amount.
+    """
+    token = facts.boot.configured_crashkernel
+    if not token or crashkernel.canonical_problem(token) is not None:
+        return None
+    res = kernel_reservation(f"crashkernel={token}", facts)
+    if res.reserved_bytes >= suggestion.reserved_bytes and check_value(token, facts, suggestion).ok:
+        return token
+    return None

@@ -1,0 +1,212 @@
+"""Verify that kdump is armed, from the facts of the booted system.
+
+The chain follows field guide §11: the running command line asks for a
+reservation -> the kernel reserved memory -> the area shows in /proc/iomem ->
+the capture kernel is loaded (``kexec_crash_loaded`` = 1, the decisive check)
+-> the service is active -> the reservation is at least the estimate. Each
+check carries its evidence and, when it fails, the likely cause and the fix.
+Also reported: a reboot still pending (the boot configuration asks for another
+value than the running kernel got) and whether a test crash left a new dump.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+from .apply import StateDir
+from .errors import BlockedError, KdumpwizError
+from .facts import Facts
+from .host import Host
+from .sizing import kernel_reservation, mib, suggest
+
+CRASH_TEST_STATE = "crash-test.json"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One link of the verification chain."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = True
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON form: name, ok, detail, fix, required."""
+        return {"name": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix, "required": self.required}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of :func:`verify`."""
+
+    armed: bool
+    checks: Tuple[Check, ...]
+    reboot_pending: bool
+    configured_crashkernel: Optional[str]
+    running_crashkernel: Optional[str]
+    test_crash: Optional[Dict[str, Any]]
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON contract of ``kdumpwiz verify --json``."""
+        return {
+            "armed": self.armed,
+            "checks": [c.to_dict() for c in self.checks],
+            "reboot_pending": self.reboot_pending,
+            "configured_crashkernel": self.configured_crashkernel,
+            "running_crashkernel": self.running_crashkernel,
+            "test_crash": self.test_crash,
+        }
+
+
+def _load_fix(facts: Facts) -> str:
+    if facts.family == "debian":
+        return ("see 'journalctl -b -u kdump-tools' and 'kdump-config show'; load it with 'kdump-config load'")
+    if facts.family == "redhat":
+        return "see 'journalctl -b -u kdump' and 'kdumpctl status'; load it with 'kdumpctl restart'"
+    return "see 'journalctl -b -u kdump'; load it with 'systemctl restart kdump'"
+
+
+def verify(host: Host, facts: Facts) -> Verification:
+    """Run the verification chain on ``host`` (read-only)."""
+    checks: List[Check] = []
+    k = facts.kexec
+    ram = facts.memory.system_ram_bytes
+    running = kernel_reservation(k.running_cmdline, facts) if k.running_cmdline else None
+    configured = facts.boot.configured_crashkernel
+    state = StateDir(host)
+    pending = state.pending()
+
+    if running is not None and running.found:
+        checks.append(Check("cmdline", True, f"/proc/cmdline has crashkernel={running.token}"))
+    else:
+        fix = (f"reboot: the boot configuration already asks for crashkernel={configured}"
+               if configured else "run 'kdumpwiz apply' (or the wizard), then reboot")
+        checks.append(Check("cmdline", False, "/proc/cmdline has no crashkernel= parameter", fix))
+
+    size = k.crash_size or 0
+    if size > 0:
+        checks.append(Check("reserved", True, f"/sys/kernel/kexec_crash_size is {size} bytes ({mib(size)})"))
+    else:
+        detail = "/sys/kernel/kexec_crash_size is 0: no memory is reserved" if k.crash_size is not None else \
+            "/sys/kernel/kexec_crash_size is missing: this kernel has no crash-dump support"
+        if running is not None and running.found and running.error:
+            fix = (f"the kernel rejected crashkernel={running.token}: '{running.error}' "
+                   f"(RAM as the kernel counts it: {mib(facts.memory.rounded_bytes)}); choose a value kdumpwiz accepts "
+                   "and apply again")
+        elif running is not None and running.found and running.ok:
+            fix = (f"crashkernel={running.token} parses to {mib(running.reserved_bytes)}, but the kernel could not "
+                   "allocate it (no free contiguous area, usually below 4 GiB); see 'journalctl -k -b | grep -i crash' "
+                   "and try a smaller size")
+        else:
+            fix = "add crashkernel= to the boot configuration ('kdumpwiz apply') and reboot"
+        checks.append(Check("reserved", False, detail, fix))
+
+    if k.iomem_ranges:
+        ranges = ", ".join(f"{a:#x}-{b:#x}" for a, b in k.iomem_ranges)
+        checks.append(Check("iomem", True, f'"Crash kernel" in /proc/iomem: {ranges}'))
+    else:
+        checks.append(Check("iomem", False, 'no "Crash kernel" range in /proc/iomem',
+                            "run as root (non-root readers see zero addresses); otherwise nothing is reserved"))
+
+    if k.crash_loaded:
+        checks.append(Check("loaded", True, "/sys/kernel/kexec_crash_loaded is 1: the capture kernel is loaded"))
+    else:
+        fix = _load_fix(facts)
+        if facts.boot.lockdown and facts.boot.lockdown != "none":
+            fix += f"; lockdown is '{facts.boot.lockdown}': the kernel must be loaded with kexec -s"
+        checks.append(Check("loaded", False, "/sys/kernel/kexec_crash_loaded is "
+                            + ("0: no capture kernel is loaded" if k.crash_loaded is not None else "missing"), fix))
+
+    unit = facts.service.unit
+    result = host.run(["systemctl", "is-active", unit], timeout=20)
+    state_word = result.stdout.strip() or ("unknown" if not result.ok else "active")
+    active = result.stdout.strip() == "active"
+    checks.append(Check("service", active, f"{unit} is {state_word}",
+                        "" if active else f"systemctl enable --now {unit}; journalctl -b -u {unit}"))
+
+    if size > 0 and facts.family:
+        try:
+            estimate = suggest(host, facts).estimate_bytes
+        except KdumpwizError:
+            estimate = 0
+        ok = size >= estimate
+        checks.append(Check(
+            "size", ok,
+            f"reserved {mib(size)}, estimate for this machine {mib(estimate)}",
+            "" if ok else "the capture kernel may run out of memory: plan a larger crashkernel= and reboot",
+            required=False,
+        ))
+
+    reboot_pending = bool(configured) and (running is None or running.token != configured)
+    if pending and running is not None and running.token != pending.get("crashkernel"):
+        reboot_pending = True
+    if reboot_pending:
+        want = configured or (pending or {}).get("crashkernel")
+        checks.append(Check("reboot", False,
+                            f"the boot configuration asks for crashkernel={want}, the running kernel got "
+                            f"{('crashkernel=' + running.token) if running is not None and running.found else 'none'}",
+                            "reboot to use the new configuration", required=False))
+
+    test = _test_crash_result(host, facts, state)
+    if test is not None:
+        checks.append(Check("test-crash", bool(test.get("new_dumps")),
+                            test["detail"], "" if test.get("new_dumps") else test.get("fix", ""), required=False))
+    armed = all(c.ok for c in checks if c.required)
+    return Verification(armed, tuple(checks), reboot_pending, configured,
+                        running.token if running is not None and running.found else None, test)
+
+
+def _test_crash_result(host: Host, facts: Facts, state: StateDir) -> Optional[Dict[str, Any]]:
+    marker = state.read_json(CRASH_TEST_STATE)
+    if not marker:
+        return None
+    before = set(marker.get("dumps_before", []))
+    path = marker.get("dump_path", facts.dump.path)
+    now = [n for n in host.listdir(path) if not n.startswith(".") and n not in ("kexec_cmd", "kdump_lock")]
+    new = sorted(n for n in now if n not in before)
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(marker.get("time", 0)))
+    if new:
+        detail = f"the test crash of {when} left a new dump in {path}: {', '.join(new)}"
+        fix = ""
+    elif marker.get("remote"):
+        detail = f"a test crash was triggered at {when}; the dump went to {marker['remote']} (check there)"
+        fix = "look for a new directory on the dump server"
+    else:
+        detail = f"a test crash was triggered at {when}, but no new dump appeared in {path}"
+        fix = ("the capture kernel did not save a dump: check the console log of the crash, and consider a larger "
+               "crashkernel= (out of memory in the capture kernel is the most common cause)")
+    return {"time": marker.get("time"), "path": path, "new_dumps": new, "detail": detail, "fix": fix}
+
+
+def trigger_test_crash(host: Host, facts: Facts, typed_hostname: str, *, remote: Optional[str] = None) -> None:
+    """Crash the kernel on purpose (sysrq-c) after recording which dumps exist.
+
+    ``typed_hostname`` must equal the host's name: the confirmation is about
+    *this* machine going down. Refuses unless kdump is armed.
+    """
+    if not facts.hostname or typed_hostname.strip() != facts.hostname:
+        raise KdumpwizError(f"confirmation {typed_hostname!r} does not match this host's name {facts.hostname!r}; "
+                            "nothing was done")
+    result = verify(host, facts)
+    if not result.armed:
+        failed = [c for c in result.checks if c.required and not c.ok]
+        raise BlockedError("kdump is not armed, a crash now would only reboot the machine without a dump: "
+                           + "; ".join(c.detail for c in failed))
+    state = StateDir(host)
+    path = facts.dump.path
+    state.write_json(CRASH_TEST_STATE, {
+        "time": time.time(),
+        "dump_path": path,
+        "dumps_before": list(facts.dump.existing_dumps),
+        "remote": remote,
+    })
+    os.sync()
+    with open(host.path("/proc/sys/kernel/sysrq"), "w") as fh:
+        fh.write("1\n")
+    with open(host.path("/proc/sysrq-trigger"), "w") as fh:
+        fh.write("c\n")

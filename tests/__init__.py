@@ -1,0 +1,1 @@
+"""kdumpwiz's test suite (engine tests on fixture roots, CLI, code rules)."""

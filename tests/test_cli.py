@@ -1,0 +1,174 @@
+"""The command line: the JSON contract, exit codes, and nothing written on errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kdumpwiz import __version__
+from kdumpwiz.cli import main
+from tests.conftest import tree_hash
+from tests.fixtures import systems
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def debian(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    systems.build("debian12-amd64", root)
+    return root
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_detect_json_keys(capsys, debian):
+    code, out, _ = run(capsys, "--root", str(debian), "detect", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["family"] == "debian" and data["distro"]["id"] == "debian" and data["distro"]["version"] == "12"
+    assert data["arch"] == "x86_64" and data["boot"]["method"] == "grub-debian"
+    assert data["memory"]["system_ram_bytes"] == systems.SYSTEMS["debian12-amd64"].system_ram_bytes
+    assert data["blockers"] == []
+
+
+def test_arch_override(capsys, debian):
+    code, out, _ = run(capsys, "--root", str(debian), "--arch", "arm64", "detect", "--json")
+    assert json.loads(out)["arch"] == "aarch64"
+
+
+def test_plan_json_then_apply_then_plan_empty(capsys, debian, tmp_path):
+    answers = tmp_path / "a.yaml"
+    answers.write_text("crashkernel: 320M\ntarget: {type: local, path: /var/crash}\n")
+    code, out, _ = run(capsys, "--root", str(debian), "plan", "--answers", str(answers), "--json")
+    assert code == 0
+    plan = json.loads(out)
+    assert plan["crashkernel"] == "320M"
+    paths = [f["path"] for f in plan["files"]]
+    assert "/etc/default/grub.d/zz-kdumpwiz.cfg" in paths
+    assert all(f["diff"].startswith(("--- ", "--- /dev/null")) for f in plan["files"])
+    assert ["update-grub"] in plan["commands"]
+    # --skip-commands: files written, commands listed, nothing run (no chroot needed).
+    code, out, _ = run(capsys, "--root", str(debian), "apply", "--answers", str(answers), "--yes",
+                       "--skip-commands", "--json")
+    assert code == 0, out
+    applied = json.loads(out)
+    assert ["update-grub"] in applied["commands_skipped"]
+    assert 'crashkernel=320M"' in (debian / "etc/default/grub.d/zz-kdumpwiz.cfg").read_text()
+    code, out, _ = run(capsys, "--root", str(debian), "plan", "--answers", str(answers), "--json")
+    assert json.loads(out)["files"] == []
+    code, out, _ = run(capsys, "--root", str(debian), "rollback", "--yes", "--skip-commands", "--json")
+    assert code == 0
+    assert not (debian / "etc/default/grub.d/zz-kdumpwiz.cfg").exists()
+
+
+@pytest.mark.parametrize(
+    "answers, code, needle",
+    [
+        ("crashkernel: auto\ntarget: {type: ssh, host: '-oProxyCommand=sh'}\n", 3, "not user@host"),
+        ("crashkernel: 0512M\n", 5, "not written by kdumpwiz"),
+        ("crashkernel: 16G-:512M\n", 5, "zero bytes"),
+        ("crashkernel: 16G\n", 5, "rejected silently"),
+        ("crashkernel: 7G\n", 5, "too little memory"),
+        ("crashkernel: auto\nbogus: 1\n", 3, "unknown key"),
+        ("crashkernel: auto\ntarget: {type: raw, device: /dev/vdb}\n", 3, "not supported by the debian"),
+    ],
+)
+def test_bad_input_changes_nothing(capsys, debian, tmp_path, answers, code, needle):
+    path = tmp_path / "a.yaml"
+    path.write_text(answers)
+    before = tree_hash(debian)
+    got, out, err = run(capsys, "--root", str(debian), "apply", "--answers", str(path), "--yes", "--json")
+    assert got == code, (out, err)
+    assert needle in json.loads(out)["error"]
+    assert needle in err
+    assert tree_hash(debian) == before
+
+
+def test_apply_without_yes_and_without_tty_is_refused(capsys, debian, monkeypatch):
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    before = tree_hash(debian)
+    code, _, err = run(capsys, "--root", str(debian), "apply")
+    assert code != 0 and "--yes" in err
+    assert tree_hash(debian) == before
+
+
+def test_blocked_machine_exit_code(capsys, tmp_path):
+    root = tmp_path / "c"
+    root.mkdir()
+    systems.build("container", root)
+    code, out, err = run(capsys, "--root", str(root), "apply", "--yes", "--json")
+    assert code == 6
+    assert "container" in json.loads(out)["error"]
+
+
+@pytest.mark.parametrize(
+    "cmdline, ram, arch, reserved, error",
+    [
+        ("256M", "8G", "x86_64", 256 << 20, None),
+        ("2G-4G:320M,4G-32G:512M,32G-64G:1024M,64G-128G:2048M,128G-:4096M", "1536M", "x86_64", 0,
+         "crashkernel: invalid size"),
+        ("BOOT_IMAGE=/vmlinuz root=/dev/sda1 crashkernel=256M xcrashkernel=1G", "8G", "x86_64", 1 << 30, None),
+        ("512M,high", "8G", "ppc64le", 0, "rejected silently"),
+        ("512M-2G:64M,2G-:128M", str((2 << 30) - (1 << 20)), "x86_64", 128 << 20, None),
+    ],
+)
+def test_crashkernel_explain(capsys, cmdline, ram, arch, reserved, error):
+    code, out, _ = run(capsys, "crashkernel", "explain", cmdline, "--ram", ram, "--arch", arch, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["reserved_bytes"] == reserved
+    assert set(data) >= {"reserved_bytes", "low_bytes", "cma_bytes", "error"}
+    if error is None:
+        assert data["error"] is None
+    else:
+        assert error in data["error"]
+
+
+def test_x86_high_gives_default_low(capsys):
+    code, out, _ = run(capsys, "crashkernel", "explain", "512M,high", "--ram", "8G", "--json")
+    data = json.loads(out)
+    assert data["reserved_bytes"] == 512 << 20 and data["low_bytes"] == 256 << 20
+
+
+def test_console_script_runs(tmp_path):
+    """The installed entry point answers (a real process, real exit code)."""
+    out = subprocess.run([sys.executable, "-m", "kdumpwiz", "crashkernel", "explain", "auto", "--ram", "8G"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0
+    assert "memory value expected" in out.stdout
+
+
+def test_detect_on_this_machine_tells_the_truth(capsys):
+    """kdumpwiz detect on the machine running the tests: read-only, compared with independent checks."""
+    code, out, _ = run(capsys, "detect", "--json")
+    assert code == 0
+    data = json.loads(out)
+    kexec = os.path.exists("/sys/kernel/kexec_crash_loaded")
+    codes = {b["code"] for b in data["blocker_details"]}
+    assert ("no-kexec" in codes) == (not kexec)
+    docker = os.path.exists("/.dockerenv")
+    assert ("container" in codes) == (docker or data["container"] is not None)
+    if not kexec:
+        # Only where kdump is impossible is it safe to let the suite ask for an apply on the live system:
+        # it must refuse with the reason before touching anything.
+        code, out, err = run(capsys, "apply", "--yes", "--json")
+        assert code == 6
+        assert "kexec" in json.loads(out)["error"]

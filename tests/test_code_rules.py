@@ -1,0 +1,112 @@
+"""Invariants of the code itself: the engine has no UI imports, nothing uses a shell,
+nothing outside the Host opens absolute paths or spawns processes, and the code
+stays Python 3.9 compatible."""
+
+from __future__ import annotations
+
+import ast
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import kdumpwiz.engine
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "kdumpwiz"
+ENGINE = PACKAGE / "engine"
+
+
+def engine_modules() -> list:
+    """Every module of kdumpwiz.engine, by dotted name."""
+    names = ["kdumpwiz.engine"]
+    for info in pkgutil.walk_packages(kdumpwiz.engine.__path__, "kdumpwiz.engine."):
+        names.append(info.name)
+    return names
+
+
+def test_engine_never_imports_textual_or_rich() -> None:
+    """Import every engine module in a fresh interpreter and look at sys.modules."""
+    modules = engine_modules()
+    assert len(modules) > 10, modules
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "", f"engine pulled in UI modules: {out.stdout}"
+
+
+def test_cli_non_wizard_commands_do_not_import_textual() -> None:
+    """Scripted runs (detect/plan/...) must not pay for, or depend on, textual."""
+    code = (
+        "import sys\n"
+        "from kdumpwiz import cli\n"
+        "cli.main(['crashkernel', 'explain', '256M', '--ram', '8G'])\n"
+        "print('TEXTUAL' if any(m.startswith('textual') for m in sys.modules) else 'clean')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip().endswith("clean")
+
+
+def _py_files(base: Path) -> list:
+    return sorted(p for p in base.rglob("*.py"))
+
+
+def _calls(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            yield node
+
+
+@pytest.mark.parametrize("path", _py_files(PACKAGE), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_shell(path: Path) -> None:
+    """No shell=True, os.system, os.popen or subprocess with a string command, anywhere."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for call in _calls(tree):
+        for kw in call.keywords:
+            if kw.arg == "shell":
+                assert isinstance(kw.value, ast.Constant) and kw.value.value is False, f"{path}:{call.lineno} shell="
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            assert (func.value.id, func.attr) not in {("os", "system"), ("os", "popen")}, f"{path}:{call.lineno}"
+
+
+ALLOWED_SUBPROCESS = {ENGINE / "host.py"}
+ALLOWED_ABSOLUTE_OPEN = {ENGINE / "host.py"}
+
+
+@pytest.mark.parametrize("path", _py_files(ENGINE), ids=lambda p: str(p.relative_to(ROOT)))
+def test_engine_io_goes_through_host(path: Path) -> None:
+    """Only host.py spawns processes; no engine module opens a literal absolute path."""
+    text = path.read_text()
+    tree = ast.parse(text, filename=str(path))
+    if path not in ALLOWED_SUBPROCESS:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+                assert "subprocess" not in names, f"{path}:{node.lineno} imports subprocess"
+    for call in _calls(tree):
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name in ("open", "Path", "read_text", "read_bytes") and call.args:
+            first = call.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                assert not first.value.startswith("/") or path in ALLOWED_ABSOLUTE_OPEN, (
+                    f"{path}:{call.lineno} opens the absolute path {first.value!r} outside the Host"
+                )
+
+
+def test_python39_compatible() -> None:
+    """vermin: no syntax or stdlib use newer than Python 3.9 (RHEL 9's system Python)."""
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from vermin.main import main; sys.argv[0] = 'vermin'; sys.exit(main())",
+         "--no-tips", "--violations", "-t=3.9-", str(PACKAGE)],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
