@@ -118,6 +118,7 @@ def _demo_system() -> DebianSystem:
         grub_cfg_parttool="part_gpt",
         packages=packages,
         kdump_tools=kdump,
+        grub_cfg_mode=0o644,   # the demo's simulated update-grub rewrites it as the invoking user
         vmlinuz_size=14 * MiB + 931720,
         initrd_size=66 * MiB + 3145728,
     )

@@ -747,7 +747,7 @@ def write_machine(tree: Tree, m: Machine) -> None:
         tree.text("sys/kernel/kexec_crash_loaded", "1\n" if m.crash_loaded else "0\n")
         tree.text("sys/kernel/kexec_crash_size", f"{m.crash_size}\n")
         tree.text("sys/kernel/kexec_loaded", "0\n")
-        tree.text("sys/kernel/vmcoreinfo", "1f2d4e000 1024\n", 0o400)
+        tree.text("sys/kernel/vmcoreinfo", "1f2d4e000 1024\n", 0o444)
     for rel, content in m.extra_sys_kernel.items():
         tree.text(f"sys/kernel/{rel}", content)
     if m.efi:
@@ -849,7 +849,7 @@ GRUB_CMDLINE_LINUX=""
 # for guest OSes installed via LVM or raw disk devices, running
 # os-prober can cause damage to those guest OSes as it mounts
 # filesystems to look for things.
-#GRUB_DISABLE_OS_PROBER=false
+GRUB_DISABLE_OS_PROBER=true
 
 # Uncomment to enable BadRAM filtering, modify to suit your needs
 # This works with Linux (no patch required) and with any kernel that obtains
@@ -858,6 +858,11 @@ GRUB_CMDLINE_LINUX=""
 
 # Uncomment to disable graphical terminal
 #GRUB_TERMINAL=console
+
+# The resolution used on graphical terminal
+# note that you can use only modes which your graphic card supports via VBE
+# you can see them in real GRUB with the command `vbeinfo'
+#GRUB_GFXMODE=640x480
 
 # Uncomment if you don't want GRUB to pass "root=UUID=xxx" parameter to Linux
 #GRUB_DISABLE_LINUX_UUID=true
@@ -878,7 +883,7 @@ GRUB_CMDLINE_LINUX=""
 # for guest OSes installed via LVM or raw disk devices, running
 # os-prober can cause damage to those guest OSes as it mounts
 # filesystems to look for things.
-#GRUB_DISABLE_OS_PROBER=false
+GRUB_DISABLE_OS_PROBER=true
 
 # Uncomment to enable BadRAM filtering, modify to suit your needs
 # This works with Linux (no patch required) and with any kernel that obtains
@@ -1110,6 +1115,7 @@ class DebianSystem:
     efi_vendor_dir: str = ""         # e.g. "ubuntu", "debian": ESP stub grub.cfg
     grub_cfg_parttool: str = "part_gpt"
     grub_fs_module: str = "ext2"
+    grub_cfg_mode: int = 0o444       # grub-mkconfig makes it read-only; the demo (run by users) uses 0o644
 
 
 def render_debian_grub_cfg(s: DebianSystem) -> str:
@@ -1249,7 +1255,7 @@ def build_debian_family(tree: Tree, s: DebianSystem) -> None:
     tree.text("etc/default/grub.d/init-select.cfg", INIT_SELECT_CFG)
     for name, content in s.grub_d.items():
         tree.text(f"etc/default/grub.d/{name}", content)
-    tree.text("boot/grub/grub.cfg", render_debian_grub_cfg(s), 0o444)
+    tree.text("boot/grub/grub.cfg", render_debian_grub_cfg(s), s.grub_cfg_mode)
     tree.data("boot/grub/grubenv", b"# GRUB Environment Block\n" + b"#" * (1024 - 25))
     tree.placeholder("usr/sbin/update-grub")
     tree.placeholder("usr/sbin/grub-mkconfig")

@@ -160,6 +160,17 @@ class DebianFamily(FamilyHandler):
         notes: List[str] = []
         warnings: List[str] = []
         chain = read_texts(host, grub_debian_files(host))
+        for path, text in chain:
+            for a in shellvars.parse(text, path=path):
+                if a.op == "+=":
+                    # dash (grub-mkconfig's /bin/sh) exits 127 on '+=': update-grub already fails
+                    # here, and would fail after our change too. Make the admin fix it first.
+                    raise EditError(
+                        f"'{a.name}+=' is a bash-only construct: grub-mkconfig runs /bin/sh (dash), which stops "
+                        "there, so update-grub and kernel upgrades fail on this machine",
+                        path=path, line=a.start_line,
+                        hint=f'write {a.name}="${a.name} ..." instead, then run kdumpwiz again',
+                    )
         boot_change = None
         if facts.boot.configured_crashkernel != value:
             boot_change = edit_file(

@@ -186,11 +186,15 @@ class RedHatFamily(FamilyHandler):
         for entry in bls_entries(host):
             if entry.uses_kernelopts:
                 continue
-            change = edit_file(
-                host, entry.path,
-                lambda t: bls_ed.set_value(t, "options", cmdline_ed.set_param(bls_ed.get(t, "options") or "", "crashkernel", token)),
-                f"{reason} for {entry.version or entry.path}",
-            )
+
+            def set_options(text: str, path: str = entry.path) -> str:
+                options = bls_ed.get(text, "options", path=path)
+                if options is None:
+                    # An entry without options would boot with no root= at all if we added one.
+                    raise EditError("BLS entry has no 'options' line; kdumpwiz will not invent one", path=path)
+                return bls_ed.set_value(text, "options", cmdline_ed.set_param(options, "crashkernel", token), path=path)
+
+            change = edit_file(host, entry.path, set_options, f"{reason} for {entry.version or entry.path}")
             if change:
                 files.append(change)
         env_path = grubenv_path(host)
