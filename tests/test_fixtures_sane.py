@@ -50,6 +50,7 @@ def roots(tmp_path_factory) -> Dict[str, Path]:
 
 
 def read(root: Path, rel: str) -> str:
+    """Text of tree file ``rel``."""
     return (root / rel).read_text()
 
 
@@ -64,10 +65,12 @@ def iomem_top_level(text: str) -> List[tuple]:
 
 
 def crash_ranges(text: str) -> List[tuple]:
+    """(start, end) of every indented "Crash kernel" resource."""
     return [(int(a, 16), int(b, 16)) for a, b in re.findall(r"^\s+([0-9a-f]+)-([0-9a-f]+) : Crash kernel$", text, re.M)]
 
 
 def last_crashkernel(cmdline: str) -> Optional[str]:
+    """The value of the last ``crashkernel=`` word (the one the kernel uses), or None."""
     values = [t[len("crashkernel="):] for t in cmdline.split() if t.startswith("crashkernel=")]
     return values[-1] if values else None
 

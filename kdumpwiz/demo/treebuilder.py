@@ -148,6 +148,7 @@ def render_iomem(regions: Sequence[Res]) -> str:
     lines: List[str] = []
 
     def emit(res: Res, depth: int) -> None:
+        """Print ``res`` and, indented, its children."""
         lines.append(f"{'  ' * depth}{res.start:08x}-{res.end:08x} : {res.name}")
         for child in res.children:
             emit(child, depth + 1)
@@ -199,6 +200,7 @@ def reserve_crash_kernel(regions: Sequence[Res], size: int, limit: int = 4 * GiB
 def x86_kernel_children(base: int, code: int, rodata: int, data: int, bss: int) -> Tuple[Res, ...]:
     """``Kernel code/rodata/data/bss`` children, each section starting 2 MiB- or page-aligned."""
     def up(x: int, a: int) -> int:
+        """Round ``x`` up to a multiple of ``a``."""
         return (x + a - 1) // a * a
 
     code_r = Res(base, base + code - 1, "Kernel code")

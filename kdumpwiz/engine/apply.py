@@ -359,7 +359,9 @@ def _check_root(host: Host) -> None:
 
 
 def _new_id() -> str:
-    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}"
+    """A sortable, unique apply id: UTC time to the microsecond, then the pid."""
+    now = time.time()
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}-{os.getpid()}"
 
 
 def apply_plan(
@@ -405,6 +407,8 @@ def apply_plan(
                     raise ApplyError(f"{os.path.dirname(change.path)} does not exist; cannot create {change.path}")
                 metas.append({"mode": change.mode, "uid": 0, "gid": 0, "xattrs": {}})
         apply_id = _new_id()
+        while os.path.exists(state.apply_dir(apply_id)):
+            apply_id = _new_id()
         d = state.apply_dir(apply_id)
         os.makedirs(f"{d}/backup", mode=0o700)
         os.makedirs(f"{d}/new", mode=0o700)
