@@ -14,14 +14,13 @@ import json
 import os
 import shutil
 import sys
-import tempfile
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence
 
 from . import __version__
 from .engine import crashkernel
 from .engine.answers import Answers, load_answers
 from .engine.errors import KdumpwizError
-from .engine.host import Host, RecordingRunner
+from .engine.host import Host
 
 EXIT_OK = 0
 EXIT_NOT_ARMED = 1
@@ -109,9 +108,14 @@ def _human_bytes(n: Optional[int]) -> str:
 def make_host(args: argparse.Namespace) -> Host:
     """The host the command works on: --root, --demo, or /."""
     if args.demo:
+        import atexit
+
         from .demo.simulate import prepare_demo
 
-        return prepare_demo()
+        host = prepare_demo()
+        # The demo tree is throw-away: nothing of it may stay behind in /tmp.
+        atexit.register(shutil.rmtree, str(host.root), True)
+        return host
     root = os.path.abspath(args.root)
     if not os.path.isdir(root):
         raise KdumpwizError(f"--root {args.root}: not a directory")

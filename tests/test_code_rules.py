@@ -110,3 +110,24 @@ def test_python39_compatible() -> None:
         capture_output=True, text=True, cwd=ROOT,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_pyflakes_clean() -> None:
+    """No unused imports, undefined names or dead variables in the package and the tests."""
+    out = subprocess.run([sys.executable, "-m", "pyflakes", str(PACKAGE), str(ROOT / "tests")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("path", _py_files(PACKAGE), ids=lambda p: str(p.relative_to(ROOT)))
+def test_annotations_are_postponed(path: Path) -> None:
+    """Modules with annotations postpone them, so ``X | None`` in a hint never runs on Python 3.9."""
+    text = path.read_text()
+    tree = ast.parse(text)
+    annotated = any(
+        (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and (n.returns or any(a.annotation for a in n.args.args)))
+        or isinstance(n, ast.AnnAssign)
+        for n in ast.walk(tree)
+    )
+    if annotated:
+        assert "from __future__ import annotations" in text, f"{path} lacks 'from __future__ import annotations'"

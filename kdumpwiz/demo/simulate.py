@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 from ..engine import bootconfig, crashkernel
+from ..engine.editors import cmdline as cmdline_ed
 from ..engine.host import Host, RecordingRunner
 
 
@@ -53,6 +54,11 @@ def _disable(host: Host, argv: Tuple[str, ...]) -> None:
 
 
 def _regenerate_grub(host: Host, cfg: str, method: str) -> None:
+    """Mimic grub-mkconfig for crashkernel=: put the configured token on every normal entry.
+
+    Only the crashkernel= word changes (recovery entries get none, as from
+    10_linux), so everything else a real grub.cfg holds stays byte for byte.
+    """
     text = host.read_optional(cfg)
     if text is None:
         return
@@ -60,18 +66,15 @@ def _regenerate_grub(host: Host, cfg: str, method: str) -> None:
     cmdline, _ = bootconfig.configured_cmdline(host, method, release)
     if cmdline is None:
         return
-
-    def fix(m: "re.Match[str]") -> str:
-        words = m.group(2).split()
-        keep = [w for w in words if w.startswith(("root=", "ro", "rw")) and not w.startswith("rootflags")]
-        keep = [w for w in keep if w in ("ro", "rw") or w.startswith("root=")]
-        return f"{m.group(1)}{' '.join(keep + cmdline.split())}"
-
+    found = crashkernel.plain_tokens(cmdline)
+    token = f"crashkernel={found[-1]}" if found else None
     lines = []
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\n")
-        if re.match(r"^\s*linux\s", body) and "recovery" not in body and "single" not in body.split():
-            body = re.sub(r"^(\s*linux\s+\S+\s+)(.*)$", fix, body)
+        m = re.match(r"^(\s*linux(?:efi)?\s+\S+)(\s.*)?$", body)
+        if m and not re.search(r"\b(recovery|single)\b", body):
+            rest = m.group(2) or ""
+            body = m.group(1) + " " + cmdline_ed.set_param(rest.strip(), "crashkernel", token) if rest.strip() or token else body
         lines.append(body + ("\n" if line.endswith("\n") else ""))
     with open(host.path(cfg), "w", encoding="utf-8") as fh:
         fh.write("".join(lines))

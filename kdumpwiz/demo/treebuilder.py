@@ -962,8 +962,11 @@ def kdump_tools_dropin(value: str) -> str:
     return f'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT crashkernel={value}"\n'
 
 
-def kdump_tools_conf(cmdline_append: str) -> str:
-    """``/etc/default/kdump-tools`` as the package's postinst renders it (comments shortened)."""
+def kdump_tools_conf(cmdline_append: str, use_kdump: bool = True) -> str:
+    """``/etc/default/kdump-tools`` as the package's postinst renders it (comments shortened).
+
+    ``use_kdump`` is the debconf answer to kdump-tools/use_kdump ("Should kdump-tools be enabled by default?").
+    """
     return f"""\
 # kdump-tools configuration
 # ---------------------------------------------------------------------------
@@ -971,7 +974,7 @@ def kdump_tools_conf(cmdline_append: str) -> str:
 #     0 - kdump kernel will not be loaded
 #     1 - kdump kernel will be loaded and kdump is configured
 #
-USE_KDUMP=1
+USE_KDUMP={1 if use_kdump else 0}
 
 
 # ---------------------------------------------------------------------------
@@ -1090,6 +1093,7 @@ class KdumpTools:
     crashkernel: str                 # the value in grub.d/kdump-tools.cfg
     mem_estimator: bool = False      # 1:1.10+ unit has ExecStartPre=kdump_mem_estimator
     enabled: bool = True
+    use_kdump: bool = True           # debconf kdump-tools/use_kdump
     kdump_initrd_size: int = 29 * MiB
 
 
@@ -1292,7 +1296,7 @@ def build_debian_family(tree: Tree, s: DebianSystem) -> None:
     if kt is not None:
         dropin = kdump_tools_dropin(kt.crashkernel)
         tree.text("etc/default/grub.d/kdump-tools.cfg", dropin)
-        tree.text("etc/default/kdump-tools", kdump_tools_conf(KDUMP_TOOLS_CMDLINE_APPEND[m.arch]))
+        tree.text("etc/default/kdump-tools", kdump_tools_conf(KDUMP_TOOLS_CMDLINE_APPEND[m.arch], kt.use_kdump))
         tree.text("etc/kdump/sysctl.conf", KDUMP_SYSCTL_CONF)
         tree.placeholder("usr/sbin/kdump-config")
         tree.placeholder("etc/init.d/kdump-tools")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import distro as distro_lib
 
@@ -452,4 +452,5 @@ def detect(host: Host, arch: Optional[str] = None) -> Facts:
         container=container,
         blockers=tuple(blockers),
         warnings=tuple(warnings),
+        extra=fam.extra_facts(host) if fam else {},
     )

@@ -7,7 +7,7 @@ themselves. ``to_dict()`` is the JSON contract of ``kdumpwiz detect --json``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 FAMILIES = ("debian", "redhat", "suse")
 

@@ -16,7 +16,7 @@ for the system itself; each step leaves a human-readable reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import crashkernel

@@ -65,7 +65,11 @@ class Verification:
 
 def _load_fix(facts: Facts) -> str:
     if facts.family == "debian":
-        return ("see 'journalctl -b -u kdump-tools' and 'kdump-config show'; load it with 'kdump-config load'")
+        fix = "see 'journalctl -b -u kdump-tools' and 'kdump-config show'; load it with 'kdump-config load'"
+        if facts.extra.get("use_kdump") is False:
+            fix = ("USE_KDUMP=0 in /etc/default/kdump-tools, so kdump-tools never loads it: set it to 1 "
+                   "('kdumpwiz apply' does), then " + fix)
+        return fix
     if facts.family == "redhat":
         return "see 'journalctl -b -u kdump' and 'kdumpctl status'; load it with 'kdumpctl restart'"
     return "see 'journalctl -b -u kdump'; load it with 'systemctl restart kdump'"
@@ -75,11 +79,18 @@ def verify(host: Host, facts: Facts) -> Verification:
     """Run the verification chain on ``host`` (read-only)."""
     checks: List[Check] = []
     k = facts.kexec
-    ram = facts.memory.system_ram_bytes
     running = kernel_reservation(k.running_cmdline, facts) if k.running_cmdline else None
     configured = facts.boot.configured_crashkernel
     state = StateDir(host)
     pending = state.pending()
+
+    for blocker in facts.blockers:
+        # Nothing below can succeed on such a machine; say why first, and do not
+        # send the admin off to "apply and reboot".
+        checks.append(Check(f"blocker:{blocker.code}", False, blocker.reason, blocker.remedy))
+    if facts.blockers:
+        return Verification(False, tuple(checks), False, configured,
+                            running.token if running is not None and running.found else None, None)
 
     if running is not None and running.found:
         checks.append(Check("cmdline", True, f"/proc/cmdline has crashkernel={running.token}"))
@@ -110,8 +121,10 @@ def verify(host: Host, facts: Facts) -> Verification:
         ranges = ", ".join(f"{a:#x}-{b:#x}" for a, b in k.iomem_ranges)
         checks.append(Check("iomem", True, f'"Crash kernel" in /proc/iomem: {ranges}'))
     else:
+        unreadable = host.is_live and os.geteuid() != 0
         checks.append(Check("iomem", False, 'no "Crash kernel" range in /proc/iomem',
-                            "run as root (non-root readers see zero addresses); otherwise nothing is reserved"))
+                            "run kdumpwiz as root: other users see zero addresses in /proc/iomem" if unreadable
+                            else "nothing is reserved; see the 'reserved' check"))
 
     if k.crash_loaded:
         checks.append(Check("loaded", True, "/sys/kernel/kexec_crash_loaded is 1: the capture kernel is loaded"))
@@ -124,10 +137,14 @@ def verify(host: Host, facts: Facts) -> Verification:
 
     unit = facts.service.unit
     result = host.run(["systemctl", "is-active", unit], timeout=20)
-    state_word = result.stdout.strip() or ("unknown" if not result.ok else "active")
-    active = result.stdout.strip() == "active"
-    checks.append(Check("service", active, f"{unit} is {state_word}",
-                        "" if active else f"systemctl enable --now {unit}; journalctl -b -u {unit}"))
+    words = result.output.split()
+    # is-active prints one word (active, inactive, failed, ...); anything else is systemctl
+    # failing to answer (no systemd, no bus), which is "unknown", not a state.
+    state_word = words[0] if len(words) == 1 else "in an unknown state (systemctl: " + \
+        (result.output.splitlines() or ["no answer"])[0] + ")"
+    active = state_word == "active"
+    fix = f"systemctl enable --now {unit}; journalctl -b -u {unit}"
+    checks.append(Check("service", active, f"{unit} is {state_word}", "" if active else fix))
 
     if size > 0 and facts.family:
         try:

@@ -9,7 +9,7 @@ the ``ID`` is known.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 from ..errors import AnswersError, EditError, HostError
 from ..facts import Distro, Facts, Packages
@@ -74,6 +74,10 @@ class FamilyHandler:
         """(crashkernel value, where it comes from) that the distribution's tools would use."""
         return None
 
+    def extra_facts(self, host: Host) -> Dict[str, object]:
+        """Family-specific facts for ``Facts.extra`` (e.g. Debian's USE_KDUMP)."""
+        return {}
+
     def capture_cpus(self, host: Host, facts: Facts) -> int:
         """CPUs the capture kernel brings up (its nr_cpus=)."""
         return 1
@@ -112,7 +116,7 @@ def edit_file(
 
     if host.lexists(path) and host.is_symlink(path):
         raise EditError("is a symbolic link; kdumpwiz edits only regular files", path=path,
-                        hint=f"edit the file it points to, or replace the link by a copy")
+                        hint="edit the file it points to, or replace the link by a copy")
     if host.is_dir(path):
         raise EditError("is a directory, expected a file", path=path)
     if host.lexists(path):

@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ..editors import cmdline as cmdline_ed
 from ..editors import shellvars
-from ..errors import EditError, HostError
+from ..errors import EditError
 from ..facts import Distro, Facts, Packages
 from ..host import Host
 from . import FamilyHandler, edit_file, systemd_disable_on_rollback, systemd_enable
@@ -111,6 +111,17 @@ class DebianFamily(FamilyHandler):
                 return value
         return "/var/crash"
 
+    def extra_facts(self, host: Host) -> Dict[str, object]:
+        """``use_kdump``: USE_KDUMP of /etc/default/kdump-tools (None when unknown)."""
+        text = host.read_optional(KDUMP_DEFAULTS)
+        if text is None:
+            return {"use_kdump": None}
+        try:
+            value = shellvars.get_value(text, "USE_KDUMP", path=KDUMP_DEFAULTS)
+        except EditError:
+            return {"use_kdump": None}
+        return {"use_kdump": None if value is None else value.strip() == "1"}
+
     def distro_default(self, host: Host, facts: Facts) -> Optional[Tuple[str, str]]:
         """kdump-tools' drop-in if installed, else the packaged default for this release/arch."""
         text = host.read_optional(KDUMP_TOOLS_CFG)
@@ -152,7 +163,7 @@ class DebianFamily(FamilyHandler):
 
     def plan_changes(self, host, facts, answers, value, suggestion):  # type: ignore[override]
         """The drop-in, /etc/default/kdump-tools, update-grub and the service."""
-        from ..bootconfig import grub_debian_files, grub_vars, read_texts
+        from ..bootconfig import grub_debian_files, read_texts
         from ..plan import FamilyChanges, PlannedCommand
 
         token = f"crashkernel={value}"

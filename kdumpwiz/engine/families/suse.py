@@ -11,7 +11,6 @@ service finds nothing to change.
 
 from __future__ import annotations
 
-import re
 from typing import List, Optional, Tuple
 
 from ..editors import shellvars
