@@ -142,7 +142,8 @@ def parse_iomem(text: str) -> Tuple[int, List[Tuple[int, int]]]:
             continue
         start, end = int(m.group(2), 16), int(m.group(3), 16)
         name = m.group(4).strip()
-        if name == "System RAM" and not m.group(1) and end >= start:
+        # Non-root readers get 00000000-00000000 for every line: not one byte of RAM.
+        if name == "System RAM" and not m.group(1) and end > start:
             total += end - start + 1
         elif name.lower() == "crash kernel" and end > start:
             crash.append((start, end))
