@@ -279,24 +279,12 @@ class StateDir:
             return fh.read()
 
     def set_pending(self, data: Optional[Dict[str, Any]]) -> None:
-        """Remember (or forget) the apply that waits for a reboot."""
-        path = f"{self.real}/pending.json"
-        if data is None:
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                pass
-            return
-        self.ensure()
-        _write_private(path, json.dumps(data, indent=2, sort_keys=True).encode())
+        """Remember (or forget, with None) the apply that waits for a reboot."""
+        self.write_json("pending.json", data)
 
     def pending(self) -> Optional[Dict[str, Any]]:
         """The apply that waits for a reboot, if any."""
-        try:
-            with open(f"{self.real}/pending.json", encoding="utf-8") as fh:
-                return json.load(fh)
-        except (OSError, ValueError):
-            return None
+        return self.read_json("pending.json")
 
     def write_json(self, name: str, data: Optional[Dict[str, Any]]) -> None:
         """Write (or delete, with None) a small JSON state file."""
