@@ -363,9 +363,26 @@ def cmd_test_crash(args: argparse.Namespace) -> int:
 
 
 def cmd_wizard(args: argparse.Namespace) -> int:
-    """Start the interactive wizard (Textual is imported only here)."""
-    raise KdumpwizError("the interactive wizard is not available in this version yet; "
-                        "use 'kdumpwiz detect', 'plan', 'apply', 'verify' (try 'kdumpwiz --demo plan')")
+    """Start the interactive wizard (Textual is imported only here, after its environment is set)."""
+    from .app import display_settings, textual_environment
+
+    for key, value in textual_environment(os.environ).items():
+        os.environ.setdefault(key, value)
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise KdumpwizError("the wizard needs a terminal; for scripts use 'kdumpwiz plan/apply --answers FILE'")
+    settings = display_settings(os.environ, args.ascii)
+    from .engine.detect import detect
+
+    host = make_host(args)
+    answers = _answers(args)
+    from .app import KdumpwizApp
+    from .state import WizardState
+
+    state = WizardState(host=host, facts=detect(host, arch=args.arch), answers=answers, demo=args.demo,
+                        ascii=bool(settings["ascii"]))
+    app = KdumpwizApp(state, theme=str(settings["theme"]))
+    code = app.run(mouse=args.mouse)
+    return code or 0
 
 
 COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {

@@ -151,3 +151,23 @@ def simulate_reboot(host: Host, *, load: bool = True) -> Optional[str]:
             text = text.replace(m.group(0), f"MemTotal:       {int(m.group(1)) - size // 1024} kB", 1)
             meminfo.write_text(text)
     return res.token if res.found else None
+
+
+def simulate_crash_and_capture(host: Host) -> str:
+    """After a (demo) test crash: the capture kernel writes a dump, the machine boots again.
+
+    Creates ``<dump dir>/<stamp>/{dmesg,dump}.<stamp>`` like kdump-tools does and
+    simulates the next boot. Returns the new directory's name.
+    """
+    import time
+
+    from ..engine.detect import detect
+
+    facts = detect(host)
+    stamp = time.strftime("%Y%m%d%H%M", time.localtime())
+    directory = host.path(facts.dump.path) / stamp
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"dmesg.{stamp}").write_text("[  0.000000] sysrq: Trigger a crash\n[  0.000001] Kernel panic - not syncing: sysrq triggered crash\n")
+    (directory / f"dump.{stamp}").write_bytes(b"KDUMP   " + b"\0" * 4088)
+    simulate_reboot(host)
+    return stamp

@@ -231,13 +231,7 @@ def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
     answers.validate()
     fam.check_target(answers.target)
     suggestion = suggest(host, facts)
-    if answers.crashkernel == "auto":
-        value = suggestion.value
-        keep = _keep_configured(facts, suggestion)
-        if keep:
-            value = keep
-    else:
-        value = answers.crashkernel
+    value = resolve_auto(facts, suggestion) if answers.crashkernel == "auto" else answers.crashkernel
     checked = check_value(value, facts, suggestion)
     if not checked.ok:
         raise CrashkernelError(f"crashkernel={value}: {checked.problems[0]}", hint=checked.hint)
@@ -279,6 +273,11 @@ def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
         rollback_commands=changes.rollback_commands,
         reboot_needed=reboot_needed,
     )
+
+
+def resolve_auto(facts: Facts, suggestion: Suggestion) -> str:
+    """The value ``crashkernel: auto`` stands for on this machine (what Review will show)."""
+    return _keep_configured(facts, suggestion) or suggestion.value
 
 
 def _keep_configured(facts: Facts, suggestion: Suggestion) -> Optional[str]:

@@ -41,11 +41,11 @@ CMDLINE_APPEND_DEFAULT = "reset_devices systemd.unit=kdump-tools-dump.service nr
 COMPRESSION_FLAGS = {"default": "-c", "zlib": "-c", "lzo": "-l", "snappy": "-p", "zstd": "-z", "none": ""}
 
 DROPIN_HEADER = """\
-# Written by kdumpwiz: reserve memory for the kdump capture kernel.
-# grub-mkconfig reads this file after every other /etc/default/grub.d/*.cfg
-# (byte order), so its crashkernel= is the last one on the kernel command line,
-# and the kernel uses the last one. To undo: 'kdumpwiz rollback', or delete this
-# file and run update-grub.
+# Written by kdumpwiz: memory for the kdump capture kernel.
+# grub-mkconfig reads this file after every other grub.d/*.cfg
+# (byte order), so its crashkernel= comes last on the kernel
+# command line, and the kernel uses the last one.
+# Undo: 'kdumpwiz rollback', or delete it and run update-grub.
 """
 
 

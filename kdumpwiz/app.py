@@ -1,0 +1,113 @@
+"""The Textual app: owns the shared state, picks the first step, switches display modes.
+
+Display modes (decided by :func:`display_settings` before Textual is imported,
+because Textual reads its environment once at import):
+
+* ASCII (``--ascii``, ``TERM=linux``/``vt100``): every character drawn is ASCII.
+* 16 colours (``TERM`` without 256color and no ``COLORTERM``): the ``ansi-dark``
+  theme, built on the terminal's own palette.
+* ``NO_COLOR``: honoured by Textual (greyscale); nothing depends on colour alone.
+* Quiet on the wire: no blinking cursors, no animations, a lower frame rate
+  over SSH, mouse off unless ``--mouse``.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Mapping, Optional
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.scrollbar import ScrollBarRender
+
+from .engine.apply import StateDir, interrupted
+from .state import WizardState
+
+ASCII_TERMS = ("linux", "vt100", "vt102", "vt220", "dumb")
+
+
+def display_settings(environ: Mapping[str, str], ascii_flag: bool = False) -> Dict[str, object]:
+    """The display decisions for a terminal environment (pure; tested without a terminal)."""
+    term = environ.get("TERM", "")
+    ascii_mode = ascii_flag or term in ASCII_TERMS
+    sixteen = not environ.get("COLORTERM") and "256color" not in term and "truecolor" not in term
+    return {
+        "ascii": ascii_mode,
+        "theme": "ansi-dark" if (sixteen or ascii_mode) else "textual-dark",
+        "fps": "5" if environ.get("SSH_CONNECTION") else "30",
+    }
+
+
+def textual_environment(environ: Mapping[str, str]) -> Dict[str, str]:
+    """TEXTUAL_* variables to set before importing Textual (quiet output on slow links)."""
+    return {"TEXTUAL_FPS": str(display_settings(environ)["fps"]), "TEXTUAL_ANIMATIONS": "none"}
+
+
+def _set_glyphs(vertical, horizontal, toggle):
+    """Swap Textual's class-level scrollbar and radio glyphs; returns the previous ones."""
+    from textual.widgets._toggle_button import ToggleButton
+
+    old = (ScrollBarRender.VERTICAL_BARS, ScrollBarRender.HORIZONTAL_BARS,
+           (ToggleButton.BUTTON_LEFT, ToggleButton.BUTTON_INNER, ToggleButton.BUTTON_RIGHT))
+    ScrollBarRender.VERTICAL_BARS = vertical
+    ScrollBarRender.HORIZONTAL_BARS = horizontal
+    ToggleButton.BUTTON_LEFT, ToggleButton.BUTTON_INNER, ToggleButton.BUTTON_RIGHT = toggle
+    return old
+
+
+class KdumpwizApp(App[int]):
+    """The wizard."""
+
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "kdumpwiz"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(self, state: WizardState, *, theme: str = "textual-dark", start_step: Optional[int] = None) -> None:
+        super().__init__()
+        self.state = state
+        self._theme_name = theme
+        self._start_step = start_step
+
+    def on_mount(self) -> None:
+        """Theme, ASCII mode, then the first step."""
+        self.theme = self._theme_name
+        self._saved_glyphs = None
+        if self.state.ascii:
+            self.add_class("-ascii")
+            self._saved_glyphs = _set_glyphs(["#"] * 8 + [" "], ["#"] * 8 + [" "], ("(", "*", ")"))
+        self.push_screen(self.make_step(self._start_step or self.first_step()))
+
+    def on_unmount(self) -> None:
+        """Glyphs are class-level state: give other apps in this process theirs back."""
+        if self._saved_glyphs is not None:
+            _set_glyphs(*self._saved_glyphs)
+
+    def first_step(self) -> int:
+        """Where a run starts: Verify after an apply that waits for (or had) its reboot, else System.
+
+        An interrupted apply starts at System, whose warnings say so (the CLI
+        offers 'apply --finish' and 'rollback').
+        """
+        if self.state.facts.blockers or interrupted(self.state.host) is not None:
+            return 1
+        pending = StateDir(self.state.host).pending()
+        if pending:
+            running = self.state.facts.kexec.running_crashkernel
+            return 8 if running == pending.get("crashkernel") else 7
+        return 1
+
+    def make_step(self, step: int) -> Screen:
+        """A new screen for step number ``step`` (1-based)."""
+        from .screens.apply import ApplyScreen
+        from .screens.memory import MemoryScreen
+        from .screens.packages import PackagesScreen
+        from .screens.reboot import RebootScreen
+        from .screens.review import ReviewScreen
+        from .screens.system import SystemScreen
+        from .screens.target import TargetScreen
+        from .screens.verify import VerifyScreen
+
+        classes = (SystemScreen, PackagesScreen, MemoryScreen, TargetScreen, ReviewScreen, ApplyScreen,
+                   RebootScreen, VerifyScreen)
+        return classes[step - 1]()

@@ -1,0 +1,27 @@
+"""Messages that cross components (worker -> screen).
+
+Dataclass messages, named for what happened, as in posting/harlequin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from textual.message import Message
+
+
+@dataclass
+class ApplyProgressed(Message):
+    """One step of an apply or rollback finished (a file written, a command started...)."""
+
+    kind: str
+    text: str
+
+
+@dataclass
+class ApplyFinished(Message):
+    """An apply or rollback ended; ``error`` is None on success."""
+
+    operation: str
+    error: Optional[str]

@@ -1,0 +1,125 @@
+"""What every step shares: the header with step and DEMO marker, the body, Back/Next, the footer.
+
+Navigation is the screen stack: Next pushes the following step, Back pops, so
+the previous step comes back exactly as it was left. Every action has a key in
+the footer (Ctrl+N / Ctrl+P / Ctrl+Q, with n/b/q aliases outside text fields);
+Back is not only Escape, because tmux delays Escape.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Optional
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Static
+
+from . import STEPS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..app import KdumpwizApp
+    from ..state import WizardState
+
+
+class StepScreen(Screen):
+    """Base class of the eight steps."""
+
+    STEP = 0
+    NEXT_LABEL = "Next"
+    SHOW_BACK = True
+    AUTO_FOCUS = "#next"
+    # Ctrl keys work even while a text field has focus (letters go into the field);
+    # the letters are aliases for screens without one. Back is not only Escape,
+    # which tmux delays, and not Ctrl+B, which is tmux's prefix.
+    BINDINGS = [
+        Binding("ctrl+n", "next", "Next"),
+        Binding("ctrl+p", "back", "Back"),
+        Binding("n", "next", "Next", show=False),
+        Binding("b", "back", "Back", show=False),
+        Binding("escape", "back", "Back", show=False),
+        Binding("q", "quit_wizard", "Quit", show=False),
+    ]
+
+    @property
+    def wizard(self) -> "KdumpwizApp":
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def state(self) -> "WizardState":
+        """The shared wizard state."""
+        return self.wizard.state
+
+    def header_text(self) -> str:
+        """``Step 3 of 8: Memory`` plus host and the DEMO marker."""
+        demo = "  [DEMO - nothing is changed]" if self.state.demo else ""
+        return f"kdumpwiz  Step {self.STEP} of {len(STEPS)}: {STEPS[self.STEP - 1]}  -  {self.state.facts.hostname}{demo}"
+
+    def compose(self) -> ComposeResult:
+        """Header, scrollable body, buttons, footer."""
+        yield Static(self.header_text(), id="step-header", markup=False)
+        with VerticalScroll(id="body"):
+            yield from self.compose_body()
+        with Horizontal(id="buttons"):
+            if self.SHOW_BACK:
+                yield Button("Back", id="back", compact=True)
+            yield from self.compose_buttons()
+        yield Footer()
+
+    def compose_body(self) -> Iterable[Widget]:
+        """The step's own content."""
+        return []
+
+    def compose_buttons(self) -> Iterable[Widget]:
+        """Buttons after Back; by default Next."""
+        yield Button(self.NEXT_LABEL, id="next", variant="primary", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Buttons map onto the same actions as the keys."""
+        action = {"next": self.action_next, "back": self.action_back}.get(event.button.id or "")
+        if action is not None:
+            event.stop()
+            action()
+
+    # -- actions -------------------------------------------------------------
+
+    def validate_step(self) -> Optional[str]:
+        """None when the step may be left forward, else the reason (shown to the admin)."""
+        return None
+
+    def next_screen(self) -> Optional[Screen]:
+        """The screen Next pushes (None: Next does nothing here)."""
+        return self.wizard.make_step(self.STEP + 1)
+
+    def action_next(self) -> None:
+        """Validate, store, and go to the next step."""
+        problem = self.validate_step()
+        if problem:
+            self.notify(problem, title="Cannot continue", severity="error", timeout=8)
+            self.app.bell()
+            return
+        screen = self.next_screen()
+        if screen is not None:
+            self.app.push_screen(screen)
+
+    def action_back(self) -> None:
+        """Return to the previous step, as it was left."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def action_quit_wizard(self) -> None:
+        """Leave the wizard; nothing is written unless Apply ran."""
+        self.app.exit()
+
+
+def section(title: str) -> Static:
+    """A bold section title inside a step's body."""
+    return Static(title, classes="section", markup=False)
+
+
+def para(text: str, classes: str = "") -> Static:
+    """A paragraph of plain (unmarked) text."""
+    return Static(text, classes=("para " + classes).strip(), markup=False)

@@ -1,0 +1,74 @@
+"""Step 2: the kdump packages this family needs, and installing the missing ones.
+
+The install command is shown exactly; running it streams its output and can be
+cancelled. The admin may also quit and install by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from textual import work
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import Log
+
+from ..engine.detect import detect
+from .base import StepScreen, para, section
+
+
+class PackagesScreen(StepScreen):
+    """Packages present and missing."""
+
+    STEP = 2
+    BINDINGS = StepScreen.BINDINGS + [
+        Binding("i", "install", "Install missing"),
+        Binding("c", "cancel_install", "Cancel install", show=False),
+    ]
+
+    def compose_body(self) -> Iterable[Widget]:
+        """What is installed, what is missing, the exact command."""
+        p = self.state.facts.packages
+        yield section("kdump packages")
+        yield para(f"Needed:    {' '.join(p.required)}\nInstalled: {' '.join(p.installed) or 'none'}")
+        if p.missing:
+            yield para(f"Missing:   {' '.join(p.missing)}", classes="warning")
+            yield para(f"Install command (press i to run it, or quit and run it yourself):\n  {' '.join(p.install_argv)}")
+        else:
+            yield para("All kdump packages are installed.", classes="ok")
+        yield Log(id="install-log", classes="hidden")
+
+    def validate_step(self) -> Optional[str]:
+        """Missing packages must be installed first."""
+        if self.state.facts.packages.missing:
+            return "install the missing packages first (press i), or quit and install them by hand"
+        return None
+
+    def action_install(self) -> None:
+        """Run the install command in a worker, streaming its output."""
+        if not self.state.facts.packages.missing:
+            return
+        log = self.query_one("#install-log", Log)
+        log.remove_class("hidden")
+        log.write_line("$ " + " ".join(self.state.facts.packages.install_argv))
+        self._install()
+
+    @work(thread=True, exclusive=True, group="install", description="Installing kdump packages", exit_on_error=False)
+    def _install(self) -> None:
+        log = self.query_one("#install-log", Log)
+        argv = self.state.facts.packages.install_argv
+        result = self.state.host.run(argv, env={"DEBIAN_FRONTEND": "noninteractive"},
+                                     on_output=lambda line: self.app.call_from_thread(log.write_line, line))
+        facts = detect(self.state.host)
+        self.app.call_from_thread(self._installed, result.ok, result.returncode, facts)
+
+    def _installed(self, ok: bool, code: int, facts) -> None:
+        self.state.facts = facts
+        log = self.query_one("#install-log", Log)
+        log.write_line("done" if ok else f"failed with exit status {code}")
+        if ok and not facts.packages.missing:
+            self.notify("packages installed", timeout=4)
+
+    def action_cancel_install(self) -> None:
+        """Cancel a running install (the command is killed with the worker)."""
+        self.workers.cancel_group(self, "install")

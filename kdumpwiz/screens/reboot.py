@@ -1,0 +1,112 @@
+"""Step 7: the reservation only takes effect after a reboot; reboot now or later.
+
+Rebooting needs an explicit confirmation. In the demo the reboot is simulated
+(the tree's /proc and /sys are made to look like the configured kernel booted).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from ..engine.detect import detect
+from .base import StepScreen, para, section
+
+
+class ConfirmReboot(ModalScreen[bool]):
+    """Yes/no before rebooting the machine."""
+
+    BINDINGS = [Binding("y", "yes", "Reboot"), Binding("n", "no", "Cancel"), Binding("escape", "no", show=False)]
+
+    def __init__(self, hostname: str) -> None:
+        super().__init__()
+        self.hostname = hostname
+
+    def compose(self) -> ComposeResult:
+        """The question and two buttons."""
+        with Vertical(id="dialog"):
+            yield Static(f"Reboot {self.hostname} now? Every running program stops. (y/n)", markup=False)
+            yield Button("Cancel", id="no", compact=True)
+            yield Button("Reboot", id="yes", variant="error", compact=True)
+
+    def on_mount(self) -> None:
+        """Cancel is the safe default."""
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Map buttons to the answer."""
+        self.dismiss(event.button.id == "yes")
+
+    def action_yes(self) -> None:
+        """Confirmed."""
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        """Not now."""
+        self.dismiss(False)
+
+
+class RebootScreen(StepScreen):
+    """Reboot now or later."""
+
+    STEP = 7
+    SHOW_BACK = False
+    AUTO_FOCUS = "#later"
+    BINDINGS = [
+        Binding("r", "reboot", "Reboot now"),
+        Binding("l", "later", "Later (quit)"),
+        Binding("q", "later", "Quit", show=False),
+    ]
+
+    def compose_body(self) -> Iterable[Widget]:
+        """Plain words about what happens."""
+        plan = self.state.plan
+        value = plan.crashkernel if plan else (self.state.facts.boot.configured_crashkernel or "?")
+        yield section("A reboot is needed")
+        yield para(
+            f"The kernel reserves memory for the capture kernel only while it boots. The boot configuration now "
+            f"asks for crashkernel={value}; the running kernel does not have it yet.\n\n"
+            "After the reboot, run kdumpwiz again: it opens at the Verify step and checks that the capture kernel "
+            "is loaded. If anything goes wrong, 'kdumpwiz rollback' restores every file."
+        )
+
+    def compose_buttons(self) -> Iterable[Widget]:
+        """Later (default) and Reboot now."""
+        yield Button("Later", id="later", compact=True)
+        yield Button("Reboot now", id="reboot", variant="error", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Buttons map onto the actions."""
+        event.stop()
+        if event.button.id == "reboot":
+            self.action_reboot()
+        elif event.button.id == "later":
+            self.action_later()
+
+    def action_later(self) -> None:
+        """Quit; the next run resumes at Verify."""
+        self.app.exit(message="Reboot when convenient, then run 'kdumpwiz' again to verify.")
+
+    def action_reboot(self) -> None:
+        """Ask, then reboot (simulated in the demo)."""
+        self.app.push_screen(ConfirmReboot(self.state.facts.hostname), self._confirmed)
+
+    def _confirmed(self, yes: bool) -> None:
+        if not yes:
+            return
+        state = self.state
+        if state.demo:
+            from ..demo.simulate import simulate_reboot
+
+            simulate_reboot(state.host)
+            state.facts = detect(state.host)
+            self.app.push_screen(self.wizard.make_step(8))
+            return
+        result = state.host.run(["systemctl", "reboot"], timeout=60)
+        self.app.exit(message="Rebooting..." if result.ok else f"reboot failed: {result.output}")

@@ -1,0 +1,94 @@
+"""Step 5: every file change as a unified diff, every command in order, the notes.
+
+Nothing has been written before this screen; applying needs the explicit key
+``a`` (Enter on this screen does not apply). ``s`` saves the answers as YAML
+for reuse on other machines with ``kdumpwiz apply --answers``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, Optional
+
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ..engine.errors import KdumpwizError
+from ..engine.plan import build_plan
+from ..engine.sizing import mib
+from ..widgets.diff_view import DiffView
+from .base import StepScreen, para, section
+
+
+class ReviewScreen(StepScreen):
+    """The plan, for the admin's eyes."""
+
+    STEP = 5
+    AUTO_FOCUS = "#body"
+    BINDINGS = StepScreen.BINDINGS + [
+        Binding("a", "apply", "Apply"),
+        Binding("s", "save_answers", "Save answers"),
+    ]
+
+    def compose_body(self) -> Iterable[Widget]:
+        """Value, warnings, diffs, commands, notes (or why there is no plan)."""
+        state = self.state
+        self.error: Optional[str] = None
+        try:
+            state.plan = build_plan(state.host, state.facts, state.answers)
+        except KdumpwizError as exc:
+            state.plan = None
+            self.error = str(exc)
+            yield section("No plan: kdumpwiz refuses to change this machine")
+            yield para(self.error, classes="error")
+            yield para("Go back (b) and change the answers, or quit (q).")
+            return
+        plan = state.plan
+        yield section(f"crashkernel={plan.crashkernel}  ({mib(plan.reserved_bytes)} reserved on this machine)")
+        for w in plan.warnings:
+            yield para(f"WARNING: {w}", classes="warning")
+        if plan.is_empty:
+            yield para("Nothing to change: the configuration already matches.", classes="ok")
+        for change in plan.files:
+            verb = "create" if change.created else "edit"
+            yield section(f"{verb} {change.path}")
+            yield para(change.reason, classes="dim")
+            yield DiffView(change.diff)
+        if plan.commands:
+            yield section("Commands, in this order")
+            yield para("\n".join(f"{i}. {' '.join(c.argv)}\n   {c.reason}" for i, c in enumerate(plan.commands, 1)))
+        if plan.notes:
+            yield section("Notes")
+            yield para("\n".join(f"- {n}" for n in plan.notes))
+        yield para("Backups of every file go to /var/lib/kdumpwiz; 'kdumpwiz rollback' restores them.", classes="dim")
+
+    def compose_buttons(self) -> Iterable[Widget]:
+        """No Next button: applying takes the explicit key."""
+        if self.state.plan is not None and not self.state.plan.is_empty:
+            yield Static("Press A to apply these changes, S to save the answers.", id="apply-hint", markup=False)
+        elif self.state.plan is not None:
+            yield Static("Nothing to apply. Press S to save the answers, Q to quit.", id="apply-hint", markup=False)
+
+    def action_next(self) -> None:
+        """Next on Review is deliberately not 'apply'."""
+        self.notify("Press A to apply (Enter does not apply).", timeout=5)
+
+    def action_apply(self) -> None:
+        """The explicit confirmation: go to Apply, which executes exactly this plan."""
+        if self.state.plan is None or self.state.plan.is_empty:
+            self.app.bell()
+            return
+        self.app.push_screen(self.wizard.make_step(6))
+
+    def action_save_answers(self) -> None:
+        """Write the answers as YAML next to where kdumpwiz was started (the demo's folder in --demo)."""
+        base = str(self.state.host.root) if self.state.demo else os.getcwd()
+        path = os.path.join(base, "kdumpwiz-answers.yaml")
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(self.state.answers.to_yaml())
+        except OSError as exc:
+            self.notify(f"cannot write {path}: {exc.strerror}", severity="error")
+            return
+        self.notify(f"answers saved to {path}", timeout=6)

@@ -1,0 +1,125 @@
+"""Step 4: where the dump goes and how it is written.
+
+Local directory (with its free space), SSH (user@host and key; what still has
+to be done on the server is said), NFS, or a raw device (RHEL family). Dump
+level, compression and extra capture-kernel arguments start at the family's
+defaults. Every field is validated by the engine's Answers rules on Next.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from textual.widget import Widget
+from textual.widgets import Input, RadioButton, RadioSet, Static
+
+from ..engine.answers import Target
+from ..engine.errors import KdumpwizError
+from ..engine.families import handler
+from ..engine.sizing import mib
+from .base import StepScreen, para, section
+
+FAMILY_DEFAULTS = {
+    "debian": "kdump-tools: makedumpfile -c -d 31 (zlib), capture kernel nr_cpus=1",
+    "redhat": "kdumpctl: makedumpfile -l --message-level 7 -d 31 (lzo), capture kernel nr_cpus=1",
+    "suse": "kdump: KDUMP_DUMPFORMAT=compressed, KDUMP_DUMPLEVEL=31",
+}
+LABELS = {"local": "Local directory", "ssh": "SSH server", "nfs": "NFS export", "raw": "Raw device"}
+
+
+class TargetScreen(StepScreen):
+    """The dump target and format."""
+
+    STEP = 4
+    AUTO_FOCUS = "#path"
+
+    def compose_body(self) -> Iterable[Widget]:
+        """Type choice, the fields of each type, format options."""
+        state = self.state
+        a = state.answers
+        fam = handler(state.facts.family)
+        types = fam.target_types
+        yield section("Dump target")
+        with RadioSet(id="target-type"):
+            for t in types:
+                yield RadioButton(LABELS[t], value=(t == a.target.type), id=f"type-{t}")
+        free = state.facts.dump.free_bytes
+        yield para(f"Directory (local: where dumps are written; free there now: {mib(free) if free else 'unknown'};"
+                   " SSH/NFS: the directory on the server):")
+        yield Input(value=a.target.path, id="path")
+        yield para("SSH: user@host / NFS: server:/export", classes="remote")
+        yield Input(value=a.target.host or "", id="host", classes="remote", placeholder="kdump@backup.example.com")
+        yield para("SSH private key (optional; never read or shown by kdumpwiz):", classes="ssh")
+        yield Input(value=a.target.key or "", id="key", classes="ssh", placeholder="/root/.ssh/kdump_id_rsa")
+        yield para("Raw device (everything on it is overwritten):", classes="raw")
+        yield Input(value=a.target.device or "", id="device", classes="raw", placeholder="/dev/vdb1")
+        yield Static("", id="target-note", markup=False)
+        yield section("Dump format")
+        yield para("Family default: " + FAMILY_DEFAULTS.get(state.facts.family or "", "n/a"))
+        yield para("Dump level (0-31; 31 leaves out free, cache and user pages):")
+        yield Input(value=str(a.dump_level), id="dump-level")
+        yield para("Compression (default, none, zlib, lzo, snappy, zstd):")
+        yield Input(value=a.compression, id="compression")
+        yield para("Extra capture-kernel arguments (optional):")
+        yield Input(value=a.extra_args, id="extra-args")
+
+    def on_mount(self) -> None:
+        """No blinking cursors (idle output 0 bytes/s); show the fields of the chosen type."""
+        for inp in self.query(Input):
+            inp.cursor_blink = False
+        self._show_fields()
+
+    def _type(self) -> str:
+        pressed = self.query_one("#target-type", RadioSet).pressed_button
+        return (pressed.id or "type-local")[len("type-"):] if pressed is not None else "local"
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in any field means Next (the defaults are accepted as they are)."""
+        event.stop()
+        self.action_next()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """Switching the type shows its fields."""
+        self._show_fields()
+
+    def _show_fields(self) -> None:
+        kind = self._type()
+        for w in self.query(".remote"):
+            w.display = kind in ("ssh", "nfs")
+        for w in self.query(".ssh"):
+            w.display = kind == "ssh"
+        for w in self.query(".raw"):
+            w.display = kind == "raw"
+        notes = {
+            "local": "Dumps are written below this directory on this machine.",
+            "ssh": "On the server: the user must exist, the key must be authorised for it (kdump-config/kdumpctl "
+                   "propagate does that), and the directory must exist.",
+            "nfs": "The export must be writable by root from this machine (no_root_squash or a suitable uid).",
+            "raw": "The device must not be mounted or used by anything else.",
+        }
+        self.query_one("#target-note", Static).update(notes[kind])
+
+    def validate_step(self) -> Optional[str]:
+        """Build the answers from the fields; the engine's validation decides."""
+        kind = self._type()
+        val = {i.id: i.value.strip() for i in self.query(Input)}
+        target = Target(
+            type=kind,
+            path=val["path"] or "/var/crash",
+            host=val["host"] or None if kind in ("ssh", "nfs") else None,
+            key=val["key"] or None if kind == "ssh" else None,
+            device=val["device"] or None if kind == "raw" else None,
+        )
+        level = val["dump-level"]
+        if not level.isdigit():
+            return f"dump level: {level!r} is not a number from 0 to 31"
+        a = self.state.answers
+        old = (a.target, a.dump_level, a.compression, a.extra_args)
+        a.target, a.dump_level, a.compression, a.extra_args = target, int(level), val["compression"], val["extra-args"]
+        try:
+            a.validate()
+            handler(self.state.facts.family).check_target(a.target)
+        except KdumpwizError as exc:
+            a.target, a.dump_level, a.compression, a.extra_args = old
+            return exc.message
+        return None

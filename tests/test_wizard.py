@@ -1,0 +1,264 @@
+"""Pilot flow tests of the wizard on fixture machines and the demo.
+
+Each test drives the real app with keys, as an admin would, and checks the
+screens, the shared state and the files on disk.
+"""
+
+from __future__ import annotations
+
+
+import pytest
+
+from kdumpwiz.app import KdumpwizApp, display_settings
+from kdumpwiz.demo.simulate import prepare_demo, simulate_reboot
+from kdumpwiz.engine.answers import load_answers_text
+from kdumpwiz.engine.apply import apply_plan
+from kdumpwiz.engine.detect import detect
+from kdumpwiz.engine.plan import build_plan
+from kdumpwiz.screens.apply import ApplyScreen
+from kdumpwiz.screens.memory import MemoryScreen
+from kdumpwiz.screens.reboot import RebootScreen
+from kdumpwiz.screens.review import ReviewScreen
+from kdumpwiz.screens.system import SystemScreen
+from kdumpwiz.screens.target import TargetScreen
+from kdumpwiz.screens.verify import VerifyScreen
+from kdumpwiz.state import WizardState
+from tests.conftest import tree_hash
+
+SIZE = (80, 24)
+
+
+def make_app(host, demo=False, answers=None) -> KdumpwizApp:
+    state = WizardState(host=host, facts=detect(host), demo=demo)
+    if answers is not None:
+        state.answers = answers
+    return KdumpwizApp(state)
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+def text_of(app) -> str:
+    """All plain text currently on screen (Static/Label contents)."""
+    from textual.widgets import Static
+
+    return "\n".join(str(w.render()) for w in app.screen.query(Static))
+
+
+async def test_demo_from_start_to_verified_with_test_crash(tmp_path):
+    host = prepare_demo(str(tmp_path / "demo"))
+    app = make_app(host, demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SystemScreen) and "DEMO" in text_of(app)
+        for _ in range(3):  # System -> Packages -> Memory -> Target, with Enter only
+            await pilot.press("enter")
+            await settle(pilot)
+        assert isinstance(app.screen, TargetScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        review = text_of(app)
+        assert "zz-kdumpwiz.cfg" in review and "crashkernel=288M" in review and "USE_KDUMP=1" in review
+        await pilot.press("enter")  # Enter alone never applies
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        assert not host.exists("/etc/default/grub.d/zz-kdumpwiz.cfg")
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ApplyScreen) and app.screen.done
+        assert host.exists("/etc/default/grub.d/zz-kdumpwiz.cfg")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RebootScreen) and "reboot" in text_of(app).lower()
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, VerifyScreen)
+        assert app.state.verification.armed, text_of(app)
+        assert "kdump is ARMED" in text_of(app)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"wrong-host", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, VerifyScreen)
+        assert not host.path("/proc/sysrq-trigger").exists()
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"demo-server", "enter")
+        await settle(pilot)
+        checks = {c.name: c for c in app.state.verification.checks}
+        assert checks["test-crash"].ok, checks["test-crash"].detail
+        assert "new dump" in text_of(app)
+
+
+async def test_back_and_next_keep_the_answers(make_system):
+    host = make_system("fedora41-x86_64")
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, MemoryScreen)
+        inp = app.screen.query_one("#crashkernel")
+        inp.value = "384M"
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, TargetScreen)
+        assert app.state.answers.crashkernel == "384M"
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, MemoryScreen)
+        assert app.screen.query_one("#crashkernel").value == "384M"
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("16G", "rejected silently"),
+    ("0512M", "not written by kdumpwiz"),
+    ("7G", "too little memory"),
+    ("1T-:512M", "zero bytes"),
+])
+async def test_invalid_custom_size_is_refused_with_the_kernels_reason(make_system, value, reason):
+    host = make_system("fedora41-x86_64")
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n", "n")
+        await settle(pilot)
+        inp = app.screen.query_one("#crashkernel")
+        inp.value = ""
+        inp.focus()
+        await pilot.press(*value)
+        await settle(pilot)
+        check = str(app.screen.query_one("#check").render())
+        assert check.startswith("Not accepted") and reason in check
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MemoryScreen)
+        assert app.state.answers.crashkernel == "auto"
+
+
+async def test_blocker_stops_at_system(make_system):
+    host = make_system("container")
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SystemScreen)
+        assert "BLOCKED" in text_of(app) and "container" in text_of(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, SystemScreen)
+        await pilot.press("enter")  # the focused Quit button
+        await settle(pilot)
+    assert app.return_code == 6
+
+
+async def test_failing_command_shows_failure_and_rollback_restores(make_system):
+    host = make_system("ubuntu2204-amd64")
+    before = tree_hash(host.root)
+    host.runner.respond(["update-grub"], 1, "", "grub-mkconfig: error: syntax error in zz-kdumpwiz.cfg\n")
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(4):
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ApplyScreen)
+        status = str(app.screen.query_one("#status").render())
+        assert status.startswith("FAILED") and "update-grub" in status and "syntax error" in status
+        assert "roll back" in status
+        host.runner.responses.clear()
+        await pilot.press("r")
+        await settle(pilot)
+        assert "Rolled back" in str(app.screen.query_one("#status").render())
+    assert tree_hash(host.root) == before
+
+
+async def test_answers_prefill_every_step(make_system):
+    host = make_system("rhel9-x86_64")
+    answers = load_answers_text("crashkernel: 384M\ntarget: {type: nfs, host: 'nfs.example.com:/exports', path: /crash}\n"
+                                "dump_level: 17\n")
+    app = make_app(host, answers=answers)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n", "n")
+        await settle(pilot)
+        assert app.screen.query_one("#crashkernel").value == "384M"
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TargetScreen)
+        assert screen.query_one("#path").value == "/crash"
+        assert screen.query_one("#host").value == "nfs.example.com:/exports"
+        assert screen.query_one("#dump-level").value == "17"
+        assert screen.query_one("#host").display is True and screen.query_one("#key").display is False
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        assert "nfs nfs.example.com:/exports" in text_of(app)
+
+
+async def test_resume_after_reboot_opens_at_verify(make_system):
+    host = make_system("debian12-amd64")
+    plan = build_plan(host, detect(host), load_answers_text("crashkernel: 256M\n"))
+    apply_plan(host, plan)
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:  # applied, not rebooted yet
+        await settle(pilot)
+        assert isinstance(app.screen, RebootScreen)
+    simulate_reboot(host)
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, VerifyScreen)
+        assert app.state.verification.armed
+
+
+@pytest.mark.parametrize("env, ascii_mode, theme", [
+    ({"TERM": "linux"}, True, "ansi-dark"),
+    ({"TERM": "vt100"}, True, "ansi-dark"),
+    ({"TERM": "xterm"}, False, "ansi-dark"),
+    ({"TERM": "screen"}, False, "ansi-dark"),
+    ({"TERM": "xterm-256color"}, False, "textual-dark"),
+    ({"TERM": "xterm", "COLORTERM": "truecolor"}, False, "textual-dark"),
+])
+def test_display_settings_follow_the_terminal(env, ascii_mode, theme):
+    got = display_settings(env)
+    assert got["ascii"] is ascii_mode and got["theme"] == theme
+
+
+def test_ssh_lowers_the_frame_rate():
+    assert display_settings({"TERM": "xterm-256color", "SSH_CONNECTION": "10.0.0.1 5 10.0.0.2 22"})["fps"] == "5"
+    assert display_settings({"TERM": "xterm-256color"})["fps"] != "5"
+
+
+def _visible_chars(svg: str) -> str:
+    import html
+    import re
+
+    texts = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)
+    return html.unescape("".join(re.sub(r"<[^>]+>", "", t) for t in texts)).replace("\xa0", " ")
+
+
+@pytest.mark.parametrize("steps", [0, 2, 4])
+async def test_ascii_mode_writes_only_ascii(tmp_path, steps):
+    host = prepare_demo(str(tmp_path / "demo"))
+    state = WizardState(host=host, facts=detect(host), demo=True, ascii=True)
+    app = KdumpwizApp(state, theme="ansi-dark")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(steps):
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+        chars = _visible_chars(app.export_screenshot())
+        bad = sorted({c for c in chars if ord(c) > 126})
+        assert not bad, bad
