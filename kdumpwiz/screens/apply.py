@@ -6,7 +6,7 @@ failure the screen says what was and was not changed and offers rollback.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Optional
 
 from textual import on, work
 from textual.binding import Binding
@@ -85,6 +85,7 @@ class ApplyScreen(StepScreen):
             nxt = self.query_one("#next", Button)
             nxt.disabled = False
             nxt.focus()
+            self.refresh_bindings()
             return
         self.failed = True
         records = list_applies(self.state.host)
@@ -96,6 +97,15 @@ class ApplyScreen(StepScreen):
             "('kdumpwiz apply --finish' or 'kdumpwiz rollback' later)."
         )
         status.set_classes("error")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> Optional[bool]:
+        """Next only after success, Roll back only after a failure, never Back."""
+        if action == "next":
+            return getattr(self, "done", False)
+        if action == "rollback":
+            return getattr(self, "failed", False)
+        return super().check_action(action, parameters)
 
     def action_next(self) -> None:
         """Only after success."""
@@ -107,6 +117,7 @@ class ApplyScreen(StepScreen):
         if not self.failed:
             return
         self.failed = False
+        self.refresh_bindings()
         self._rollback()
 
     @work(thread=True, exclusive=True, group="apply", description="Rolling back", exit_on_error=False)

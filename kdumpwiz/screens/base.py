@@ -55,8 +55,10 @@ class StepScreen(Screen):
 
     def header_text(self) -> str:
         """``Step 3 of 8: Memory`` plus host and the DEMO marker."""
-        demo = "  [DEMO - nothing is changed]" if self.state.demo else ""
-        return f"kdumpwiz  Step {self.STEP} of {len(STEPS)}: {STEPS[self.STEP - 1]}  -  {self.state.facts.hostname}{demo}"
+        # Fits 80 columns with the longest title and a 20-character host name.
+        demo = "  [DEMO]" if self.state.demo else ""
+        host = self.state.facts.hostname[:24]
+        return f"kdumpwiz  {self.STEP}/{len(STEPS)} {STEPS[self.STEP - 1]}  |  {host}{demo}"
 
     def compose(self) -> ComposeResult:
         """Header, scrollable body, buttons, footer."""
@@ -76,6 +78,12 @@ class StepScreen(Screen):
     def compose_buttons(self) -> Iterable[Widget]:
         """Buttons after Back; by default Next."""
         yield Button(self.NEXT_LABEL, id="next", variant="primary", compact=True)
+
+    def check_action(self, action: str, parameters: tuple) -> Optional[bool]:
+        """Steps without a way back (Apply, Reboot, Verify) hide and refuse Back."""
+        if action == "back" and not self.SHOW_BACK:
+            return False
+        return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Buttons map onto the same actions as the keys."""

@@ -75,6 +75,7 @@ class MemoryScreen(StepScreen):
             label.set_classes("ok" if not checked.warnings else "warning")
             self.query_one("#memory-bar", MemoryBar).show(res.reserved_bytes)
         else:
+            self.query_one("#memory-bar", MemoryBar).show(0)
             msg = f"Not accepted: {checked.problems[0]}"
             if checked.hint:
                 msg += f"\n  {checked.hint}"

@@ -64,6 +64,12 @@ class RebootScreen(StepScreen):
         Binding("q", "later", "Quit", show=False),
     ]
 
+    def check_action(self, action: str, parameters: tuple):
+        """Only reboot or later from here: Verify makes sense after the reboot."""
+        if action == "next":
+            return False
+        return super().check_action(action, parameters)
+
     def compose_body(self) -> Iterable[Widget]:
         """Plain words about what happens."""
         plan = self.state.plan

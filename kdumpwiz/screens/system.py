@@ -71,6 +71,12 @@ class SystemScreen(StepScreen):
             return
         super().on_button_pressed(event)
 
+    def check_action(self, action: str, parameters: tuple) -> Optional[bool]:
+        """A blocked machine has no Next."""
+        if action == "next" and self.state.facts.blockers:
+            return False
+        return super().check_action(action, parameters)
+
     def validate_step(self) -> Optional[str]:
         """Blocked machines cannot go on."""
         if self.state.facts.blockers:

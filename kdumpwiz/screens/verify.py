@@ -91,6 +91,12 @@ class VerifyScreen(StepScreen):
         yield Button("Test crash", id="crash", variant="error", compact=True, disabled=not (
             self.state.verification.armed if self.state.verification else False))
 
+    def check_action(self, action: str, parameters: tuple):
+        """Verify is the last step: no Next, no Back."""
+        if action == "next":
+            return False
+        return super().check_action(action, parameters)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Buttons map onto the actions."""
         event.stop()

@@ -7,7 +7,7 @@ from textual.widgets import Static
 from ..engine.sizing import mib
 
 
-def bar_text(ram: int, reserved: int, width: int = 40, ascii_only: bool = False) -> str:
+def bar_text(ram: int, reserved: int, width: int = 30, ascii_only: bool = False) -> str:
     """``[####......] 288 MiB of 16 GiB (1.8 %)`` with # for the reservation."""
     if ram <= 0:
         return "RAM unknown"

@@ -1,0 +1,1 @@
+"""Snapshot tests of every wizard step (SVG baselines in __snapshots__/)."""
