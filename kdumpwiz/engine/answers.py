@@ -175,9 +175,13 @@ class _NoAliasLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise AnswersError(f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed in answers files")
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            # Composed nodes do not keep their anchor, so look at the event.
+            raise AnswersError(f"line {event.start_mark.line + 1}: YAML anchors and aliases (&name, *name) are not allowed in answers files")
         node = super().compose_node(parent, index)
         if node is not None and getattr(node, "anchor", None):
-            raise AnswersError("YAML anchors (&name) are not allowed in answers files")
+            raise AnswersError("YAML anchors and aliases (&name, *name) are not allowed in answers files")
         return node
 
 

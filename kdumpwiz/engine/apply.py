@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import json
 import os
+import re
+import shutil
 import signal
 import stat
 import tempfile
@@ -30,7 +33,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 from .errors import ApplyError, HostError, LockedError
 from .host import CommandResult, Host
@@ -38,6 +41,10 @@ from .plan import Plan, PlannedCommand, sha256
 
 STATE_DIR = "/var/lib/kdumpwiz"
 SELINUX_XATTR = "security.selinux"
+#: Prefix of the temporary files atomic_write creates next to their targets.
+TEMP_PREFIX = ".kdumpwiz-"
+# Exactly what tempfile.mkstemp(prefix=TEMP_PREFIX) names: 8 characters from its alphabet.
+_TEMP_NAME_RE = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}")
 
 #: Progress events for the wizard and the CLI: (kind, message).
 EventCallback = Callable[[str, str], None]
@@ -111,12 +118,26 @@ def _fsync_dir(path: str) -> None:
 
 
 def _get_xattrs(real: str) -> Dict[str, str]:
+    """Every extended attribute of ``real`` (name -> hex value).
+
+    The rename of atomic_write replaces the inode, so whatever is not copied is
+    lost: not only the SELinux label (security.selinux) but POSIX ACLs
+    (system.posix_acl_access), IMA/EVM and user.* attributes that an in-place
+    edit with an editor would have kept. Attributes the filesystem will not
+    let us set again are skipped one by one in atomic_write.
+    """
     out: Dict[str, str] = {}
     try:
-        value = os.getxattr(real, SELINUX_XATTR, follow_symlinks=False)
-        out[SELINUX_XATTR] = value.hex()
+        names = os.listxattr(real, follow_symlinks=False)
     except OSError:
-        pass
+        names = []
+    if SELINUX_XATTR not in names:
+        names = list(names) + [SELINUX_XATTR]  # some filesystems list it only on request
+    for name in names:
+        try:
+            out[name] = os.getxattr(real, name, follow_symlinks=False).hex()
+        except OSError:
+            pass
     return out
 
 
@@ -124,11 +145,12 @@ def atomic_write(real: str, data: bytes, *, mode: int, uid: Optional[int], gid: 
                  xattrs: Optional[Dict[str, str]] = None) -> None:
     """Replace ``real`` with ``data``: temp file in the same directory, fsync, rename, fsync dir.
 
-    Mode, owner and the SELinux label are set on the temp file before the
-    rename, so there is no instant where the new file has the wrong ones.
+    Mode, owner and extended attributes (SELinux label, ACLs) are set on the
+    temp file before the rename, so there is no instant where the new file has
+    the wrong ones.
     """
     directory = os.path.dirname(real)
-    fd, tmp = tempfile.mkstemp(prefix=".kdumpwiz-", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -242,7 +264,10 @@ class StateDir:
             try:
                 ev = json.loads(line)
             except ValueError:
-                break  # a torn last line: the step it describes did not complete
+                # A torn line (the process died inside the write): the step it
+                # describes did not complete. Later lines are whole events
+                # written by the next run (journal() starts them on a new line).
+                continue
             kind = ev.get("event")
             if kind == "file":
                 rec.done_files.append(ev["index"])
@@ -266,9 +291,15 @@ class StateDir:
         """Append one event and make it durable before going on."""
         event = dict(event, time=time.time())
         path = f"{self.apply_dir(apply_id)}/journal"
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, (json.dumps(event, sort_keys=True) + "\n").encode())
+            line = (json.dumps(event, sort_keys=True) + "\n").encode()
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                # A killed process left a torn last line; without this newline
+                # the event would be glued to it and lost with it.
+                line = b"\n" + line
+            os.write(fd, line)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -340,6 +371,98 @@ def _deferred_signals() -> Iterator[List[int]]:
             os.kill(os.getpid(), received[0])
 
 
+def _sweep_temp_files(directories: Iterable[str]) -> List[str]:
+    """Remove temporary files that a killed kdumpwiz left behind; returns their paths.
+
+    Only SIGKILL (or a power cut) between mkstemp and rename can leave one: the
+    signals kdumpwiz can catch are deferred or clean up. Such a file is
+    harmless -- root-only (0600), and its dot-name matches no reader's glob
+    (grub.d takes ``*.cfg``, BLS ``*.conf``) -- but it is litter, so every
+    apply, finish and rollback removes the ones in the directories it manages.
+    Called under the lock, so no other kdumpwiz is writing one at this moment.
+    """
+    removed = []
+    for directory in dict.fromkeys(directories):
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            if not _TEMP_NAME_RE.fullmatch(name):
+                continue
+            path = os.path.join(directory, name)
+            try:
+                if stat.S_ISREG(os.lstat(path).st_mode):
+                    os.unlink(path)
+                    removed.append(path)
+            except OSError:
+                pass  # best effort: a leftover temp file does no harm
+    return removed
+
+
+def _state_dirs(state: "StateDir") -> List[str]:
+    """The state directory and every apply directory in it.
+
+    An apply directory without ``plan.json`` is what a process killed while
+    saving backups leaves (nothing was changed yet, and it is not a record);
+    under the lock nobody else can be writing it, so it is removed.
+    """
+    dirs = [state.real, f"{state.real}/applies"]
+    try:
+        names = os.listdir(f"{state.real}/applies")
+    except OSError:
+        names = []
+    for name in names:
+        base = f"{state.real}/applies/{name}"
+        if os.path.isdir(base) and not os.path.lexists(f"{base}/plan.json"):
+            shutil.rmtree(base, ignore_errors=True)
+            continue
+        dirs += [base, f"{base}/backup", f"{base}/new", f"{base}/derived"]
+    return dirs
+
+
+def _sweep(host: Host, state: "StateDir", paths: Iterable[str] = ()) -> None:
+    """Sweep leftover temp files next to ``paths``, every recorded file and in the state directory."""
+    managed = list(paths)
+    for rec in state.records():
+        managed += [f["path"] for f in rec.files] + [d["path"] for d in rec.derived]
+    dirs = []
+    for path in managed:
+        try:
+            dirs.append(os.path.dirname(str(host.path(path))))
+        except HostError:
+            continue
+    _sweep_temp_files(dirs + _state_dirs(state))
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _filesystem_errors(what: str) -> Callable[[_F], _F]:
+    """Turn an OSError (ENOSPC, EROFS, EIO ...) escaping ``what`` into an ApplyError.
+
+    A raw OSError would reach the admin as a traceback; the facts they need are
+    that every file is still whole (atomic writes) and how to go on.
+    """
+
+    def wrap(func: _F) -> _F:
+        @functools.wraps(func)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except OSError as exc:
+                where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+                raise ApplyError(
+                    f"{what} stopped: {exc.strerror or exc}{where}; every file kdumpwiz manages is either "
+                    f"unchanged or completely written",
+                    hint="free space or make the filesystem writable, then run 'kdumpwiz apply --finish --yes' "
+                    "or 'kdumpwiz rollback' (see 'kdumpwiz rollback --list')",
+                ) from None
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
 def _check_root(host: Host) -> None:
     if host.is_live and os.geteuid() != 0:
         raise ApplyError("kdumpwiz must run as root to change the boot and kdump configuration",
@@ -352,6 +475,7 @@ def _new_id() -> str:
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}-{os.getpid()}"
 
 
+@_filesystem_errors("apply")
 def apply_plan(
     host: Host,
     plan: Plan,
@@ -368,6 +492,7 @@ def apply_plan(
     _check_root(host)
     state = StateDir(host)
     with state.lock():
+        _sweep(host, state, [c.path for c in plan.files] + [p for c in plan.commands for p in c.produces])
         stuck = interrupted(host)
         if stuck is not None:
             raise ApplyError(
@@ -398,29 +523,41 @@ def apply_plan(
         while os.path.exists(state.apply_dir(apply_id)):
             apply_id = _new_id()
         d = state.apply_dir(apply_id)
-        os.makedirs(f"{d}/backup", mode=0o700)
-        os.makedirs(f"{d}/new", mode=0o700)
-        files_meta = []
-        for i, (change, meta) in enumerate(zip(plan.files, metas)):
-            old = change.old_bytes()
-            if old is not None:
-                _write_private(f"{d}/backup/{i}", old)
-            _write_private(f"{d}/new/{i}", change.new_bytes())
-            files_meta.append(dict(meta, path=change.path, created=old is None,
-                                   old_sha256=sha256(old) if old is not None else None,
-                                   new_sha256=sha256(change.new_bytes())))
-        derived = _backup_derived(host, d, plan.commands)
-        meta_doc = {
-            "id": apply_id,
-            "started": time.time(),
-            "crashkernel": plan.crashkernel,
-            "answers": plan.answers.to_dict(),
-            "files": files_meta,
-            "derived": derived,
-            "commands": [_command_doc(c) for c in plan.commands],
-            "rollback_commands": [_command_doc(c) for c in plan.rollback_commands],
-        }
-        _write_private(f"{d}/plan.json", json.dumps(meta_doc, indent=2, sort_keys=True).encode())
+        try:
+            # makedirs gives intermediate directories 0777 & ~umask: create the
+            # apply directory itself with 0700 first.
+            os.makedirs(d, mode=0o700)
+            os.makedirs(f"{d}/backup", mode=0o700)
+            os.makedirs(f"{d}/new", mode=0o700)
+            files_meta = []
+            for i, (change, meta) in enumerate(zip(plan.files, metas)):
+                old = change.old_bytes()
+                if old is not None:
+                    _write_private(f"{d}/backup/{i}", old)
+                _write_private(f"{d}/new/{i}", change.new_bytes())
+                files_meta.append(dict(meta, path=change.path, created=old is None,
+                                       old_sha256=sha256(old) if old is not None else None,
+                                       new_sha256=sha256(change.new_bytes())))
+            derived = _backup_derived(host, d, plan.commands)
+            meta_doc = {
+                "id": apply_id,
+                "started": time.time(),
+                "crashkernel": plan.crashkernel,
+                "answers": plan.answers.to_dict(),
+                "files": files_meta,
+                "derived": derived,
+                "commands": [_command_doc(c) for c in plan.commands],
+                "rollback_commands": [_command_doc(c) for c in plan.rollback_commands],
+            }
+            _write_private(f"{d}/plan.json", json.dumps(meta_doc, indent=2, sort_keys=True).encode())
+        except OSError as exc:
+            # No managed file was touched yet: drop the half-made backups so
+            # they are not mistaken for an apply, and say so.
+            shutil.rmtree(d, ignore_errors=True)
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise ApplyError(f"saving the backups in {STATE_DIR} failed: {exc.strerror or exc}{where}; "
+                             f"nothing was changed",
+                             hint=f"free space on the filesystem of {STATE_DIR} (or make it writable) and apply again") from None
         on_event("prepared", f"backups saved in {STATE_DIR}/applies/{apply_id}")
         written = _write_files(host, state, apply_id, files_meta, range(len(files_meta)), on_event)
         return _run_and_finish(host, state, apply_id, meta_doc["commands"], set(), written, derived,
@@ -522,12 +659,14 @@ def _record_derived(host: Host, state: StateDir, apply_id: str, derived: List[Di
     state.journal(apply_id, {"event": "derived", "hashes": hashes})
 
 
+@_filesystem_errors("finish")
 def finish(host: Host, apply_id: Optional[str] = None, *, skip_commands: bool = False,
            on_event: EventCallback = _noop, on_output: Optional[Callable[[str], None]] = None) -> ApplyResult:
     """Complete an interrupted (or failed) apply from its journal."""
     _check_root(host)
     state = StateDir(host)
     with state.lock():
+        _sweep(host, state)
         rec = _pick(state, apply_id, ("interrupted", "failed"))
         todo = []
         for i, meta in enumerate(rec.files):
@@ -587,6 +726,7 @@ class RollbackResult:
                 "commands_skipped": self.commands_skipped}
 
 
+@_filesystem_errors("rollback")
 def rollback(host: Host, apply_id: Optional[str] = None, *, skip_commands: bool = False, force: bool = False,
              on_event: EventCallback = _noop, on_output: Optional[Callable[[str], None]] = None) -> RollbackResult:
     """Restore every file of the last (or the named) apply byte for byte.
@@ -598,6 +738,7 @@ def rollback(host: Host, apply_id: Optional[str] = None, *, skip_commands: bool 
     _check_root(host)
     state = StateDir(host)
     with state.lock():
+        _sweep(host, state)
         rec = _pick(state, apply_id, ("applied", "failed", "interrupted"))
         actions = []
         for i, meta in enumerate(rec.files):

@@ -407,6 +407,14 @@ def detect(host: Host, arch: Optional[str] = None) -> Facts:
             "the running kernel has no kexec/crash-dump support (/sys/kernel/kexec_crash_loaded is missing)",
             "boot a kernel built with CONFIG_KEXEC and CONFIG_CRASH_DUMP (any distribution kernel) and run kdumpwiz again",
         ))
+    if family is not None and not container and method != "ostree" and not host.listdir("/boot"):
+        # An unmounted /boot partition: the kernel and boot loader files are
+        # elsewhere, and update-grub/grub2-mkconfig/zipl would write beside them.
+        blockers.append(Blocker(
+            "boot-missing",
+            "/boot is missing or empty (a separate /boot partition that is not mounted?)",
+            "mount /boot (see /etc/fstab) and run kdumpwiz again",
+        ))
     if family is None:
         blockers.append(Blocker(
             "unknown-family",
@@ -425,6 +433,14 @@ def detect(host: Host, arch: Optional[str] = None) -> Facts:
             f"boot method {method!r} ({why}) is not one kdumpwiz can edit safely on {family}",
             fam.boot_method_remedy(method),
         ))
+    from .apply import interrupted  # late: apply imports the planning modules
+
+    stuck = interrupted(host)
+    if stuck is not None:
+        # Said first thing by every run (detect, the wizard's System step): the
+        # files may be written while update-grub & co. never ran.
+        warnings.append(f"apply {stuck.id} was interrupted before it finished: run 'kdumpwiz apply --finish --yes' "
+                        f"to complete it or 'kdumpwiz rollback' to undo it")
     if memory.source == "meminfo-fallback":
         warnings.append(memory.note)
     if boot.secure_boot:

@@ -77,10 +77,20 @@ def set_value(text: str, key: str, value: str, path: str = "") -> str:
             continue
         if v == value:
             return text
+        if m.group(3).startswith("\t") and " " in value:
+            # Same rule as in _scan: grub would split this line at the value's space.
+            raise EditError(f"a tab separates {key} and its value; with a space in the new value grub would "
+                            f"misread the key", path=path, line=idx + 1)
         line = lines[idx]
         body = _body(line)
         lines[idx] = body[: m.start(4)] + value + body[m.end(4):] + line[len(body):]
         return "".join(lines)
+    for i, line in enumerate(lines):
+        if not _body(line).strip(" \t\r"):
+            # grub's blscfg stops reading at a blank line: a key appended after
+            # one would be ignored by grub but read by grubby and systemd-boot.
+            raise EditError(f"blank line {i + 1}: grub stops reading the entry there, so {key} cannot be appended "
+                            f"after it", path=path, line=i + 1)
     sep = "" if text == "" or text.endswith("\n") else "\n"
     return f"{text}{sep}{key} {value}\n"
 

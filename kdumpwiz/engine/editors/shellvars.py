@@ -771,6 +771,11 @@ def _last_assignment(items: Sequence[Item], name: str, path: str) -> Optional[in
     for it in items[idx + 1:]:
         if isinstance(it, OtherLine):
             _check_other(it, {name}, path)
+        elif it.name != name and any(seg.kind == "var" and seg.text == name for seg in it.segments):
+            # Editing NAME would silently change this other variable too
+            # (e.g. GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX quiet").
+            raise EditError(f"{it.name} is built from ${name} after {name} is set; editing {name} would change "
+                            f"{it.name} too", path=path, line=it.start_line)
     return idx
 
 
