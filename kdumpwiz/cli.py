@@ -20,6 +20,7 @@ from . import __version__
 from .engine import crashkernel
 from .engine.answers import Answers, load_answers
 from .engine.errors import KdumpwizError
+from .engine.facts import Facts
 from .engine.host import Host
 
 EXIT_OK = 0
@@ -37,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default="/", metavar="DIR",
                    help="configure the system under DIR instead of / (images, chroots, tests)")
     p.add_argument("--arch", default=None, help="override the detected architecture (x86_64, aarch64, ppc64le, s390x)")
+    p.add_argument("--ram", dest="image_ram", default=None, metavar="SIZE",
+                   help="offline images only (--root without /proc and /sys): RAM of the machine that will boot it")
     p.add_argument("--demo", action="store_true",
                    help="work on a built-in sample machine (Ubuntu 24.04, 16 GiB) in a temporary folder; "
                         "commands are recorded, not run")
@@ -122,6 +125,45 @@ def make_host(args: argparse.Namespace) -> Host:
     return Host(root)
 
 
+def _parse_ram(text: str) -> int:
+    """A ``--ram`` size: 16G, 16GiB, 17179869184 (kernel memparse units)."""
+    try:
+        ram, rest = crashkernel.memparse(text)
+    except ValueError:
+        ram, rest = 0, "x"
+    if rest.upper() in ("B", "IB"):
+        rest = ""
+    if rest or ram <= 0:
+        raise KdumpwizError(f"--ram {text!r}: expected a size like 16G or a number of bytes")
+    return ram
+
+
+def _detect(host: Host, args: argparse.Namespace) -> Facts:
+    """detect() with the global --arch/--ram; a misplaced --ram is a usage error."""
+    from .engine.detect import detect
+
+    ram = _parse_ram(args.image_ram) if getattr(args, "image_ram", None) else None
+    try:
+        return detect(host, arch=args.arch, ram=ram)
+    except ValueError as exc:
+        raise KdumpwizError(str(exc)) from None
+
+
+def _refuse_if_interrupted(host: Host) -> None:
+    """A plan on top of a half-finished apply would diff against files that are
+    neither old nor new; say what happened and how to get out first."""
+    from .engine.apply import interrupted
+    from .engine.errors import ApplyError
+
+    stuck = interrupted(host)
+    if stuck is not None:
+        raise ApplyError(
+            f"apply {stuck.id} was interrupted before it finished (it was changing "
+            f"{', '.join(f['path'] for f in stuck.files) or 'none'}); nothing was planned",
+            hint="run 'kdumpwiz apply --finish --yes' to complete it or 'kdumpwiz rollback' to undo it",
+        )
+
+
 def _answers(args: argparse.Namespace) -> Answers:
     path = getattr(args, "sub_answers", None) or args.answers
     if path:
@@ -134,9 +176,7 @@ def _answers(args: argparse.Namespace) -> Answers:
 
 def cmd_detect(args: argparse.Namespace) -> int:
     """``kdumpwiz detect``."""
-    from .engine.detect import detect
-
-    facts = detect(make_host(args), arch=args.arch)
+    facts = _detect(make_host(args), args)
     if args.json:
         _out(facts.to_dict())
         return EXIT_OK
@@ -174,7 +214,7 @@ def format_facts(facts: Any) -> str:
 
 def format_plan(plan: Any) -> str:
     """A human rendering of a plan: value and reasons, diffs, commands, notes."""
-    out = [f"crashkernel={plan.crashkernel} -> reserves {_human_bytes(plan.reserved_bytes)} on this machine", ""]
+    out = [f"crashkernel={plan.crashkernel} -> the kernel will reserve {_human_bytes(plan.reserved_bytes)}", ""]
     out.append("Why:")
     out += [f"  - {r}" for r in plan.suggestion.reasons]
     for w in plan.warnings:
@@ -196,12 +236,12 @@ def format_plan(plan: Any) -> str:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """``kdumpwiz plan``."""
-    from .engine.detect import detect
     from .engine.plan import build_plan
 
     answers = _answers(args)
     host = make_host(args)
-    plan = build_plan(host, detect(host, arch=args.arch), answers)
+    _refuse_if_interrupted(host)
+    plan = build_plan(host, _detect(host, args), answers)
     if args.json:
         _out(plan.to_dict())
     else:
@@ -221,7 +261,6 @@ def _confirm(question: str) -> bool:
 def cmd_apply(args: argparse.Namespace) -> int:
     """``kdumpwiz apply``."""
     from .engine.apply import apply_plan, finish
-    from .engine.detect import detect
     from .engine.plan import build_plan
 
     host = make_host(args)
@@ -233,7 +272,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
         _out(result.to_dict()) if args.json else print(f"apply {result.id} finished")
         return EXIT_OK
     answers = _answers(args)
-    facts = detect(host, arch=args.arch)
+    _refuse_if_interrupted(host)
+    facts = _detect(host, args)
     plan = build_plan(host, facts, answers)
     if plan.is_empty:
         if args.json:
@@ -264,11 +304,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """``kdumpwiz verify``: exit 0 armed, 1 not armed."""
-    from .engine.detect import detect
     from .engine.verify import verify
 
     host = make_host(args)
-    result = verify(host, detect(host, arch=args.arch))
+    result = verify(host, _detect(host, args))
     if args.json:
         _out(result.to_dict())
     else:
@@ -311,14 +350,7 @@ def cmd_crashkernel(args: argparse.Namespace) -> int:
     """``kdumpwiz crashkernel explain``."""
     if args.ck_command != "explain":
         raise KdumpwizError("usage: kdumpwiz crashkernel explain CMDLINE --ram SIZE [--arch ARCH] [--json]")
-    try:
-        ram, rest = crashkernel.memparse(args.ram)
-    except ValueError:
-        ram, rest = 0, "x"
-    if rest.upper() in ("B", "IB", "IB"):
-        rest = ""
-    if rest or ram <= 0:
-        raise KdumpwizError(f"--ram {args.ram!r}: expected a size like 16G or a number of bytes")
+    ram = _parse_ram(args.ram)
     line = args.cmdline if "crashkernel=" in args.cmdline else f"crashkernel={args.cmdline}"
     arch = crashkernel.normalize_arch(args.ck_arch)
     res = crashkernel.evaluate(line, ram, arch)
@@ -346,11 +378,10 @@ def cmd_crashkernel(args: argparse.Namespace) -> int:
 
 def cmd_test_crash(args: argparse.Namespace) -> int:
     """``kdumpwiz test-crash``: typed confirmation, never without one."""
-    from .engine.detect import detect
     from .engine.verify import trigger_test_crash
 
     host = make_host(args)
-    facts = detect(host, arch=args.arch)
+    facts = _detect(host, args)
     typed = args.confirm
     if typed is None:
         if not sys.stdin.isatty():
@@ -371,15 +402,15 @@ def cmd_wizard(args: argparse.Namespace) -> int:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise KdumpwizError("the wizard needs a terminal; for scripts use 'kdumpwiz plan/apply --answers FILE'")
     settings = display_settings(os.environ, args.ascii)
-    from .engine.detect import detect
 
     host = make_host(args)
     answers = _answers(args)
     from .app import KdumpwizApp
     from .state import WizardState
 
-    state = WizardState(host=host, facts=detect(host, arch=args.arch), answers=answers, demo=args.demo,
-                        ascii=bool(settings["ascii"]))
+    facts = _detect(host, args)
+    state = WizardState(host=host, facts=facts, answers=answers, demo=args.demo, ascii=bool(settings["ascii"]),
+                        arch=args.arch, ram=facts.memory.system_ram_bytes if facts.memory.source == "given" else None)
     app = KdumpwizApp(state, theme=str(settings["theme"]))
     code = app.run(mouse=args.mouse)
     return code or 0

@@ -12,6 +12,7 @@ from typing import List, Optional
 
 from .engine.answers import Answers
 from .engine.apply import ApplyResult
+from .engine.detect import detect
 from .engine.facts import Facts
 from .engine.host import Host
 from .engine.plan import Plan
@@ -45,3 +46,16 @@ class WizardState:
     """True when every character drawn must be ASCII (TERM=linux/vt100, --ascii)."""
     log: List[str] = field(default_factory=list)
     """Progress lines of the last apply or rollback."""
+    arch: Optional[str] = None
+    """``--arch`` as given: every re-detection must see the same machine."""
+    ram: Optional[int] = None
+    """``--ram`` (offline images) as given, for the same reason."""
+
+    def fresh_facts(self) -> Facts:
+        """Detect again with the same overrides, without storing (safe in a worker thread)."""
+        return detect(self.host, arch=self.arch, ram=self.ram)
+
+    def redetect(self) -> Facts:
+        """Detect again (after a reboot, a crash) and store the result; main thread only."""
+        self.facts = self.fresh_facts()
+        return self.facts

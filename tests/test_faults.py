@@ -757,3 +757,27 @@ def test_figures_so_far():
     """Not a check of its own: prints the session's figures (run after the matrix in file order)."""
     print(json.dumps(FIGURES))
     assert FIGURES["files_lost"] == 0
+
+
+def test_cli_next_run_after_interruption(fixtures, capsys, tmp_path):
+    """The next CLI run says what happened: plan and apply refuse (exit 7) naming --finish and rollback,
+    detect warns; then 'apply --finish' completes the apply and a plan works again."""
+    from kdumpwiz.cli import main
+
+    fx = fixtures["debian12-amd64"]
+    root = _interrupted_after_first_file(fx)
+    half = digest(root)
+    answers = tmp_path / "a.yaml"
+    answers.write_text(f"crashkernel: {SYSTEMS['debian12-amd64']}\ntarget: {{type: local, path: /srv/crash}}\n")
+    for cmd in (["plan"], ["apply", "--yes", "--skip-commands"]):
+        code = main(["--root", str(root), *cmd, "--answers", str(answers)])
+        err = capsys.readouterr().err
+        assert code == 7, (cmd, err)
+        assert "was interrupted" in err and "--finish" in err and "rollback" in err, err
+        assert digest(root) == half, f"{cmd} changed files of an interrupted apply"
+    assert main(["--root", str(root), "detect"]) == 0
+    assert "was interrupted" in capsys.readouterr().out
+    assert main(["--root", str(root), "apply", "--finish", "--yes", "--skip-commands"]) == 0
+    capsys.readouterr()
+    assert main(["--root", str(root), "plan", "--answers", str(answers)]) == 0
+    assert "Nothing to change" in capsys.readouterr().out

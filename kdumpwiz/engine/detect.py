@@ -37,6 +37,57 @@ _SZ_128M = 128 << 20
 # MemTotal misses the kernel image, memmap and firmware holes: 2-4 % measured
 # (field guide §3). Used only in the labelled fallback.
 _MEMTOTAL_MARGIN = 0.03
+# ELF e_machine values of the supported architectures (ppc64 is told apart by byte order).
+_ELF_MACHINES = {0x3E: "x86_64", 0xB7: "aarch64", 0x15: "ppc64", 0x16: "s390x"}
+
+
+def is_offline_image(host: Host) -> bool:
+    """True for a root with no running kernel behind it: no /proc/cmdline and no /sys/kernel.
+
+    An unbooted image, a mounted disk or a build tree: its kernel state is not
+    "missing", it does not exist yet. Detection then skips the running-kernel
+    checks instead of reporting them as failures, and sizing needs the RAM of
+    the machine that will boot it (``--ram``).
+    """
+    return not host.is_live and not host.exists("/proc/cmdline") and not host.is_dir("/sys/kernel")
+
+
+def _version_key(release: str) -> List[Tuple[int, object]]:
+    """Sort key for kernel releases: numbers compare as numbers (6.1.0-10 > 6.1.0-9)."""
+    return [(0, int(t)) if t.isdigit() else (1, t) for t in re.findall(r"\d+|[^\d.\-+_~]+", release)]
+
+
+def newest_installed_release(host: Host) -> str:
+    """The newest kernel release installed under /boot or /lib/modules (offline images)."""
+    found = set()
+    for name in host.listdir("/boot"):
+        m = re.match(r"^(?:vmlinuz|vmlinux|Image|image)-(.+)$", name)
+        if m and not m.group(1).endswith((".old", ".bak")) and "rescue" not in m.group(1):
+            found.add(m.group(1))
+    if not found:
+        for base in ("/lib/modules", "/usr/lib/modules"):
+            found.update(n for n in host.listdir(base) if host.is_dir(f"{base}/{n}/kernel"))
+    return max(found, key=_version_key) if found else ""
+
+
+def read_elf_arch(host: Host) -> Optional[str]:
+    """The architecture a root's own binaries are built for (its /bin/sh's ELF header)."""
+    for p in ("/bin/sh", "/usr/bin/sh", "/usr/bin/env", "/bin/busybox"):
+        try:
+            with open(host.path(p), "rb") as fh:
+                head = fh.read(20)
+        except OSError:
+            continue
+        if len(head) < 20 or head[:4] != b"\x7fELF":
+            continue
+        little = head[5] == 1
+        machine = int.from_bytes(head[18:20], "little" if little else "big")
+        arch = _ELF_MACHINES.get(machine)
+        if arch == "ppc64":
+            return "ppc64le" if little else "ppc64"
+        if arch:
+            return arch
+    return None
 
 
 def normalize_arch(arch: str) -> str:
@@ -97,7 +148,7 @@ def read_arch(host: Host, release: str, override: Optional[str]) -> str:
             return arch
     if host.is_live:
         return normalize_arch(platform.machine())
-    return "unknown"
+    return read_elf_arch(host) or "unknown"
 
 
 def read_page_size(host: Host, release: str, arch: str) -> int:
@@ -359,17 +410,38 @@ def read_service(host: Host, unit: str) -> Service:
     return Service(unit=unit, present=present, enabled=enabled, active=active)
 
 
-def detect(host: Host, arch: Optional[str] = None) -> Facts:
-    """Read everything kdumpwiz needs to know about ``host`` (see :class:`Facts`)."""
+def given_memory(ram: int) -> Memory:
+    """The RAM an administrator named for an offline image (``--ram``)."""
+    return Memory(ram, _round_up(ram, _SZ_128M), "given", None,
+                  note="given with --ram: the RAM of the machine that will boot this image")
+
+
+def detect(host: Host, arch: Optional[str] = None, ram: Optional[int] = None) -> Facts:
+    """Read everything kdumpwiz needs to know about ``host`` (see :class:`Facts`).
+
+    ``ram`` (bytes) is only for offline images (:func:`is_offline_image`): a
+    running kernel's own count is never overridden, since ranges are matched
+    against exactly that count at boot.
+    """
+    offline = is_offline_image(host)
+    if ram is not None and not offline:
+        raise ValueError("--ram is only for offline images (a root without /proc/cmdline and /sys/kernel): "
+                         "here the RAM is read from the running kernel's /proc/iomem")
+    if ram is not None and ram <= 0:
+        raise ValueError(f"--ram must be a positive size, not {ram}")
     release = (host.read_optional("/proc/sys/kernel/osrelease") or "").strip()
     if not release and host.is_live:
         release = platform.release()
+    if not release and offline:
+        release = newest_installed_release(host)
     hostname = (host.read_optional("/proc/sys/kernel/hostname") or host.read_optional("/etc/hostname") or "").strip()
     dist = read_distro(host)
     family = family_for(dist)
     the_arch = read_arch(host, release, arch)
     crash_size = _read_int(host, "/sys/kernel/kexec_crash_size")
-    memory = read_memory(host, crash_size)
+    memory = given_memory(ram) if ram is not None else read_memory(host, crash_size)
+    if offline and ram is None:
+        memory = Memory(0, 0, "unknown", None, note="offline image: the RAM of the machine that will boot it is unknown")
     kexec = read_kexec(host, memory.system_ram_bytes, the_arch)
     method, why = read_boot_method(host, family, the_arch)
     cmdline, detail = bootconfig.configured_cmdline(host, method, release)
@@ -401,7 +473,14 @@ def detect(host: Host, arch: Optional[str] = None) -> Facts:
             f"this is a container ({container}): its kernel and boot loader belong to the host",
             "run kdumpwiz on the host or virtual machine that boots the kernel",
         ))
-    if not kexec.supported:
+    if offline and memory.system_ram_bytes == 0:
+        blockers.append(Blocker(
+            "ram-unknown",
+            "this is an offline image (no /proc/cmdline or /sys/kernel under the root): the RAM of the machine "
+            "that will boot it is unknown, and crashkernel= sizes depend on it",
+            "pass --ram SIZE with the RAM of the target machine (e.g. --ram 16G), or run kdumpwiz on that machine",
+        ))
+    if not kexec.supported and not offline:
         blockers.append(Blocker(
             "no-kexec",
             "the running kernel has no kexec/crash-dump support (/sys/kernel/kexec_crash_loaded is missing)",
@@ -441,6 +520,9 @@ def detect(host: Host, arch: Optional[str] = None) -> Facts:
         # files may be written while update-grub & co. never ran.
         warnings.append(f"apply {stuck.id} was interrupted before it finished: run 'kdumpwiz apply --finish --yes' "
                         f"to complete it or 'kdumpwiz rollback' to undo it")
+    if offline:
+        warnings.append("offline image: the running-kernel checks are skipped and commands run through chroot; "
+                        "boot the image and run 'kdumpwiz verify' there to prove the capture kernel loads")
     if memory.source == "meminfo-fallback":
         warnings.append(memory.note)
     if boot.secure_boot:
@@ -468,6 +550,7 @@ def detect(host: Host, arch: Optional[str] = None) -> Facts:
         dump=dump,
         container=container,
         blockers=tuple(blockers),
+        offline=offline,
         warnings=tuple(warnings),
         extra=fam.extra_facts(host) if fam else {},
     )

@@ -62,7 +62,8 @@ class Memory:
     ``system_ram_bytes`` is the sum of top-level "System RAM" ranges of
     /proc/iomem (memblock, within a page); ``source`` says whether it came from
     there or from the MemTotal fallback (MemTotal + current reservation + a
-    margin), which is labelled because it can pick the wrong range.
+    margin), which is labelled because it can pick the wrong range; "given"
+    is ``--ram`` for an offline image and "unknown" an image without it.
     """
 
     system_ram_bytes: int
@@ -163,6 +164,8 @@ class Facts:
     blockers: Tuple[Blocker, ...]
     warnings: Tuple[str, ...] = ()
     extra: Dict[str, Any] = field(default_factory=dict)
+    #: An unbooted image (no running kernel under the root): see detect.is_offline_image.
+    offline: bool = False
 
     @property
     def blocked(self) -> bool:

@@ -248,9 +248,14 @@ def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
             hint="a configuration file that is read later overrides the value; see the boot files listed by "
             "'kdumpwiz detect'",
         )
-    reboot_needed = facts.kexec.running_crashkernel != value or not (facts.kexec.crash_size or 0)
+    reboot_needed = facts.offline or facts.kexec.running_crashkernel != value or not (facts.kexec.crash_size or 0)
     notes = list(changes.notes)
-    if reboot_needed:
+    if facts.offline:
+        notes.append(
+            "This is an offline image: the reservation is made when a machine boots it, and the size above holds "
+            "for the RAM given with --ram. Boot it and run 'kdumpwiz verify' there."
+        )
+    elif reboot_needed:
         notes.append(
             "A reboot is needed: the kernel reserves crash-kernel memory only while it boots. "
             "After the reboot run 'kdumpwiz verify'."

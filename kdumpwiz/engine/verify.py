@@ -88,7 +88,14 @@ def verify(host: Host, facts: Facts) -> Verification:
         # Nothing below can succeed on such a machine; say why first, and do not
         # send the admin off to "apply and reboot".
         checks.append(Check(f"blocker:{blocker.code}", False, blocker.reason, blocker.remedy))
-    if facts.blockers:
+    if not facts.blockers and facts.offline:
+        # An unbooted image has no capture kernel to find; "not armed" would
+        # send the admin to fix something that is not broken.
+        checks.append(Check("offline", False,
+                            "this root is an offline image: there is no running kernel to verify"
+                            + (f" (configured: crashkernel={configured})" if configured else ""),
+                            "boot the image and run 'kdumpwiz verify' on the running machine"))
+    if facts.blockers or facts.offline:
         return Verification(False, tuple(checks), False, configured,
                             running.token if running is not None and running.found else None, None)
 

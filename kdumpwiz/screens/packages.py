@@ -13,7 +13,6 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Log
 
-from ..engine.detect import detect
 from .base import StepScreen, para, section
 
 
@@ -59,7 +58,7 @@ class PackagesScreen(StepScreen):
         argv = self.state.facts.packages.install_argv
         result = self.state.host.run(argv, env={"DEBIAN_FRONTEND": "noninteractive"},
                                      on_output=lambda line: self.app.call_from_thread(log.write_line, line))
-        facts = detect(self.state.host)
+        facts = self.state.fresh_facts()
         self.app.call_from_thread(self._installed, result.ok, result.returncode, facts)
 
     def _installed(self, ok: bool, code: int, facts) -> None:

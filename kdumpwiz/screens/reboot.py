@@ -15,7 +15,6 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from ..engine.detect import detect
 from .base import StepScreen, para, section
 
 
@@ -111,7 +110,7 @@ class RebootScreen(StepScreen):
             from ..demo.simulate import simulate_reboot
 
             simulate_reboot(state.host)
-            state.facts = detect(state.host)
+            state.redetect()
             self.app.push_screen(self.wizard.make_step(8))
             return
         result = state.host.run(["systemctl", "reboot"], timeout=60)

@@ -32,7 +32,8 @@ class SystemScreen(StepScreen):
             ("Distribution", f"{f.distro.name} ({f.family or 'unknown family'})"),
             ("Architecture", f"{f.arch}, {f.page_size // 1024} KiB pages, {f.cpus} CPUs"),
             ("Memory", f"{mib(f.memory.system_ram_bytes)} as the kernel counts it"
-                       + ("" if f.memory.source == "iomem" else " (estimated from MemTotal)")),
+                       + {"iomem": "", "given": " (given with --ram: offline image)",
+                          "unknown": " (unknown: offline image)"}.get(f.memory.source, " (estimated from MemTotal)")),
             ("Kernel", f.kernel.release or "unknown"),
             ("Boot", f"{f.boot.method}, {'UEFI' if f.boot.efi else 'BIOS'}"
                      + (", Secure Boot on" if f.boot.secure_boot else "")),

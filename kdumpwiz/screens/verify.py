@@ -17,7 +17,6 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
-from ..engine.detect import detect
 from ..engine.errors import KdumpwizError
 from ..engine.verify import trigger_test_crash, verify
 from .base import StepScreen, para, section
@@ -107,7 +106,7 @@ class VerifyScreen(StepScreen):
 
     async def action_refresh(self) -> None:
         """Detect again and redraw."""
-        self.state.facts = detect(self.state.host)
+        self.state.redetect()
         await self.recompose()
 
     def action_test_crash(self) -> None:
@@ -130,7 +129,7 @@ class VerifyScreen(StepScreen):
             from ..demo.simulate import simulate_crash_and_capture
 
             simulate_crash_and_capture(state.host)
-            state.facts = detect(state.host)
+            state.redetect()
             await self.recompose()
             self.notify("(demo) the machine crashed, the capture kernel saved a dump, the machine rebooted",
                         timeout=6)
