@@ -316,7 +316,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"{mark} {c.name:<10} {c.detail}")
             if c.fix and not c.ok:
                 print(f"       {'':<10} fix: {c.fix}")
-        print("kdump is ARMED" if result.armed else "kdump is NOT armed")
+        print(result.summary)
     return EXIT_OK if result.armed else EXIT_NOT_ARMED
 
 

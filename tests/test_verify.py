@@ -92,3 +92,48 @@ def test_unarmed_machine_refuses_test_crash(make_system):
     with pytest.raises(BlockedError, match="not armed"):
         trigger_test_crash(host, facts, facts.hostname)
     assert not host.path("/proc/sysrq-trigger").exists()
+
+
+def _boot_with(host, value, *, load):
+    """Apply crashkernel=value (the admin forced it) and boot it; the capture kernel loads or not."""
+    plan = build_plan(host, detect(host), Answers(crashkernel=value))
+    apply_plan(host, plan)
+    assert simulate_reboot(host, load=load) == value
+
+
+def test_too_small_reservation_that_fails_to_load_is_explained(make_system):
+    """The e2e negative case (64M on a 1 GiB guest): memory reserved, nothing loaded. The fix names the
+    size as the likely cause, and the service's own kexec message is quoted as evidence."""
+    host = make_system("ubuntu2404-cloud")
+    _boot_with(host, "64M", load=False)
+    host.runner.respond(["journalctl", "-b", "-u", "kdump-tools.service"], 0,
+                        "Starting kdump-tools.service...\n"
+                        "Could not find a free area of memory of 0x3f97000 bytes...\n"
+                        "locate_hole failed\n * failed to load kdump kernel\n")
+    result = verify(host, detect(host))
+    c = checks(result)
+    assert not result.armed and result.summary == "kdump is NOT armed"
+    assert c["reserved"].ok and not c["loaded"].ok
+    assert "Could not find a free area of memory of 0x3f97000 bytes" in c["loaded"].detail
+    assert "smaller than this machine's estimate" in c["loaded"].fix and "64 MiB" in c["loaded"].fix
+
+
+def test_load_failure_without_journal_still_gives_the_service_fix(make_system):
+    host = make_system("ubuntu2404-cloud")
+    _boot_with(host, "64M", load=False)
+    host.runner.respond(["journalctl"], 1, "", "No journal files were found.\n")
+    c = checks(verify(host, detect(host)))
+    assert "service said" not in c["loaded"].detail
+    assert "kdump-config" in c["loaded"].fix
+
+
+def test_armed_below_the_estimate_says_so_in_the_summary(make_system):
+    """96M loads on the e2e guest but the capture kernel runs out of memory: armed, with the doubt up front."""
+    host = make_system("ubuntu2404-cloud")
+    _boot_with(host, "96M", load=True)
+    host.runner.respond(["systemctl", "is-active"], 0, "active\n")
+    result = verify(host, detect(host))
+    assert result.armed
+    assert not checks(result)["size"].ok
+    assert result.summary.startswith("kdump is ARMED, but the reservation is below this machine's estimate")
+    assert result.to_dict()["doubts"] and result.to_dict()["summary"] == result.summary

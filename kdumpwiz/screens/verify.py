@@ -73,7 +73,7 @@ class VerifyScreen(StepScreen):
         result = verify(state.host, state.facts)
         state.verification = result
         ascii_marks = {True: "[ OK ]", False: "[FAIL]", None: "[WARN]"}
-        yield section("kdump is ARMED" if result.armed else "kdump is NOT armed")
+        yield section(result.summary)
         lines = []
         for c in result.checks:
             mark = ascii_marks[True] if c.ok else (ascii_marks[False] if c.required else ascii_marks[None])
