@@ -108,6 +108,22 @@ class TestFailures:
 
         assert snap_compare(wizard("ubuntu2204-amd64", prepare=failing), terminal_size=size, run_before=to_apply())
 
+    def test_interrupted_apply(self, snap_compare, wizard):
+        """The next run after a dropped link: System says which apply did not finish; f finishes, r rolls back."""
+
+        def interrupted(host) -> None:
+            def stop(kind, text):
+                if kind == "file":
+                    raise KeyboardInterrupt
+
+            try:
+                apply_plan(host, build_plan(host, detect(host), Answers(crashkernel="512M")), on_event=stop)
+            except KeyboardInterrupt:
+                pass
+
+        assert snap_compare(wizard("debian12-amd64", prepare=interrupted), terminal_size=(80, 24),
+                            run_before=steps(0))
+
     def test_memory_refused_value(self, snap_compare, wizard):
         """A value the kernel rejects, with its reason."""
 

@@ -262,3 +262,53 @@ async def test_ascii_mode_writes_only_ascii(tmp_path, steps):
         chars = _visible_chars(app.export_screenshot())
         bad = sorted({c for c in chars if ord(c) > 126})
         assert not bad, bad
+
+
+def _interrupted_apply(host):
+    """An apply stopped right after its first file was written (SIGINT as the link drops)."""
+    from kdumpwiz.engine.answers import Answers
+
+    plan = build_plan(host, detect(host), Answers(crashkernel="512M"))
+    before = tree_hash(host.root)
+
+    def stop(kind, text):
+        if kind == "file":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        apply_plan(host, plan, on_event=stop)
+    from kdumpwiz.engine.apply import interrupted
+
+    assert interrupted(host) is not None and tree_hash(host.root) != before
+    return plan, before
+
+
+@pytest.mark.parametrize("key", ["r", "f"])
+async def test_next_run_after_an_interrupted_apply_offers_finish_and_rollback(make_system, key):
+    """The wizard opens at System, says an apply did not finish, allows nothing new until it is settled;
+    r restores the tree byte for byte, f completes the apply and goes on to the reboot."""
+    from kdumpwiz.engine.apply import interrupted
+
+    host = make_system("debian12-amd64")
+    plan, before = _interrupted_apply(host)
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SystemScreen)
+        assert "An earlier apply did not finish" in text_of(app) and "Press f to finish" in text_of(app)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, SystemScreen), "Next must wait until the interrupted apply is settled"
+        await pilot.press(key)
+        await settle(pilot)
+        assert interrupted(host) is None
+        if key == "r":
+            assert tree_hash(host.root) == before
+            assert isinstance(app.screen, SystemScreen) and "did not finish" not in text_of(app)
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            assert not isinstance(app.screen, SystemScreen)
+        else:
+            for change in plan.files:
+                assert host.read_text(change.path) == change.new
+            assert isinstance(app.screen, RebootScreen)
