@@ -116,13 +116,33 @@ def make_host(args: argparse.Namespace) -> Host:
         from .demo.simulate import prepare_demo
 
         host = prepare_demo()
-        # The demo tree is throw-away: nothing of it may stay behind in /tmp.
+        # The demo tree is throw-away: nothing of it may stay behind in /tmp, also
+        # when the terminal goes away (SIGHUP) or the process is told to stop.
         atexit.register(shutil.rmtree, str(host.root), True)
+        _remove_on_signal(str(host.root))
         return host
     root = os.path.abspath(args.root)
     if not os.path.isdir(root):
         raise KdumpwizError(f"--root {args.root}: not a directory")
     return Host(root)
+
+
+def _remove_on_signal(tree: str) -> None:
+    """Remove ``tree`` on SIGHUP/SIGTERM, then die of the signal as before.
+
+    Only for the demo's temporary tree: atexit does not run when a signal kills
+    the process, and a closed SSH session or tmux window sends SIGHUP.
+    """
+    import signal
+
+    def handler(signum: int, frame: Any) -> None:
+        shutil.rmtree(tree, ignore_errors=True)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        if signal.getsignal(sig) in (signal.SIG_DFL, None):
+            signal.signal(sig, handler)
 
 
 def _parse_ram(text: str) -> int:

@@ -172,3 +172,26 @@ def test_detect_on_this_machine_tells_the_truth(capsys):
         code, out, err = run(capsys, "apply", "--yes", "--json")
         assert code == 6
         assert "kexec" in json.loads(out)["error"]
+
+
+@pytest.mark.parametrize("sig", ["SIGHUP", "SIGTERM"])
+def test_demo_tree_is_removed_when_the_terminal_goes_away(tmp_path, sig):
+    """A closed SSH session or tmux window sends SIGHUP: the demo's temporary tree must not stay behind,
+    and the process still dies of the signal."""
+    code = (
+        "import os, signal, sys, time\n"
+        "from kdumpwiz.cli import build_parser, make_host\n"
+        "host = make_host(build_parser().parse_args(['--demo', 'detect']))\n"
+        "print(host.root, flush=True)\n"
+        f"os.kill(os.getpid(), signal.{sig})\n"
+        "time.sleep(10)\n"
+    )
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    import signal
+
+    assert proc.returncode == -getattr(signal, sig), proc.stderr
+    root = proc.stdout.strip()
+    assert root.startswith(str(tmp_path)) and not os.path.exists(root)
+    assert os.listdir(tmp_path) == []
