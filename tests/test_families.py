@@ -13,7 +13,7 @@ from kdumpwiz.engine.answers import Answers, Target
 from kdumpwiz.engine.apply import apply_plan
 from kdumpwiz.engine.detect import detect
 from kdumpwiz.engine.editors import kdumpconf, shellvars
-from kdumpwiz.engine.errors import EditError, KdumpwizError
+from kdumpwiz.engine.errors import EditError, IneffectiveEditError, KdumpwizError
 from kdumpwiz.engine.plan import build_plan
 
 DASH = "/usr/bin/dash"
@@ -55,7 +55,7 @@ def test_later_dropin_that_replaces_the_variable_is_refused(make_system):
     host = make_system("ubuntu2404-cloud")
     late = host.path("/etc/default/grub.d/~local.cfg")
     late.write_text('GRUB_CMDLINE_LINUX_DEFAULT="console=ttyS1"\n')
-    with pytest.raises(KdumpwizError, match="would use crashkernel=None"):
+    with pytest.raises(IneffectiveEditError, match="would use crashkernel=None"):
         build_plan(host, detect(host), Answers(crashkernel="256M"))
 
 
@@ -63,7 +63,7 @@ def test_later_dropin_with_its_own_crashkernel_is_refused(make_system):
     host = make_system("debian12-amd64")
     host.path("/etc/default/grub.d/zzz-site.cfg").write_text(
         'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=1G"\n')
-    with pytest.raises(KdumpwizError, match="would use crashkernel=1G"):
+    with pytest.raises(IneffectiveEditError, match="would use crashkernel=1G"):
         build_plan(host, detect(host), Answers(crashkernel="256M"))
 
 

@@ -53,6 +53,16 @@ class EditError(KdumpwizError):
         self.reason = message
 
 
+class IneffectiveEditError(KdumpwizError):
+    """The planned edit would not reach the next boot (a file read later overrides it).
+
+    Same exit code as :class:`EditError`: in both cases the boot configuration
+    cannot be changed safely as asked, and nothing was written.
+    """
+
+    exit_code = 4
+
+
 class AnswersError(KdumpwizError):
     """The answers (YAML file or wizard input) are malformed or invalid."""
 

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from . import bootconfig, crashkernel
 from .answers import Answers
-from .errors import BlockedError, CrashkernelError, KdumpwizError
+from .errors import BlockedError, CrashkernelError, IneffectiveEditError, KdumpwizError
 from .facts import Facts
 from .host import Host
 from .sizing import Checked, Suggestion, check_value, kernel_reservation, suggest
@@ -242,7 +242,7 @@ def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
         raise KdumpwizError(f"cannot read the boot configuration back after the planned edit: {detail}")
     got = kernel_reservation(after, facts)
     if got.token != value or got.reserved_bytes != checked.reservation.reserved_bytes:
-        raise KdumpwizError(
+        raise IneffectiveEditError(
             f"after the planned edit the next boot would use crashkernel={got.token} ({detail}), "
             f"not crashkernel={value}; kdumpwiz will not write a change that does not take effect",
             hint="a configuration file that is read later overrides the value; see the boot files listed by "
