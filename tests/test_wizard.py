@@ -312,3 +312,25 @@ async def test_next_run_after_an_interrupted_apply_offers_finish_and_rollback(ma
             for change in plan.files:
                 assert host.read_text(change.path) == change.new
             assert isinstance(app.screen, RebootScreen)
+
+
+async def test_chosen_dump_target_is_marked_without_colour(make_system):
+    """Only the chosen radio button carries a mark: a monochrome console (or NO_COLOR) can tell them apart."""
+    from kdumpwiz.widgets.choice import MarkedRadioButton
+
+    host = make_system("debian12-amd64")
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(3):
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+        assert isinstance(app.screen, TargetScreen)
+
+        def marks():
+            return {b.id: b._button.plain.strip("▐▌() ") for b in app.screen.query(MarkedRadioButton)}
+
+        assert marks()["type-local"] and not any(v for k, v in marks().items() if k != "type-local")
+        app.screen.query_one("#type-ssh", MarkedRadioButton).value = True
+        await pilot.pause()
+        assert marks()["type-ssh"] and not marks()["type-local"]

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from textual.widget import Widget
-from textual.widgets import Input, RadioButton, RadioSet, Static
+from textual.widgets import Input, RadioSet, Static
 
 from ..engine.answers import Target
 from ..engine.errors import KdumpwizError
 from ..engine.families import handler
 from ..engine.sizing import mib
+from ..widgets.choice import MarkedRadioButton
 from .base import StepScreen, para, section
 
 FAMILY_DEFAULTS = {
@@ -42,7 +43,7 @@ class TargetScreen(StepScreen):
         yield section("Dump target")
         with RadioSet(id="target-type"):
             for t in types:
-                yield RadioButton(LABELS[t], value=(t == a.target.type), id=f"type-{t}")
+                yield MarkedRadioButton(LABELS[t], value=(t == a.target.type), id=f"type-{t}")
         free = state.facts.dump.free_bytes
         yield para(f"Directory (local: where dumps are written; free there now: {mib(free) if free else 'unknown'};"
                    " SSH/NFS: the directory on the server):")
