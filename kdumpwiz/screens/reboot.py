@@ -23,14 +23,17 @@ class ConfirmReboot(ModalScreen[bool]):
 
     BINDINGS = [Binding("y", "yes", "Reboot"), Binding("n", "no", "Cancel"), Binding("escape", "no", show=False)]
 
-    def __init__(self, hostname: str) -> None:
+    def __init__(self, hostname: str, demo: bool = False) -> None:
         super().__init__()
         self.hostname = hostname
+        self.demo = demo
 
     def compose(self) -> ComposeResult:
         """The question and two buttons."""
         with Vertical(id="dialog"):
-            yield Static(f"Reboot {self.hostname} now? Every running program stops. (y/n)", markup=False)
+            question = (f"(DEMO) Simulate a reboot of {self.hostname}? Nothing real is rebooted. (y/n)" if self.demo
+                        else f"Reboot {self.hostname} now? Every running program stops. (y/n)")
+            yield Static(question, markup=False)
             yield Button("Cancel", id="no", compact=True)
             yield Button("Reboot", id="yes", variant="error", compact=True)
 
@@ -80,6 +83,8 @@ class RebootScreen(StepScreen):
             "After the reboot, run kdumpwiz again: it opens at the Verify step and checks that the capture kernel "
             "is loaded. If anything goes wrong, 'kdumpwiz rollback' restores every file."
         )
+        if self.state.demo:
+            yield para("(DEMO) 'Reboot now' simulates the reboot and goes on to Verify.", classes="dim")
 
     def compose_buttons(self) -> Iterable[Widget]:
         """Later (default) and Reboot now."""
@@ -100,7 +105,7 @@ class RebootScreen(StepScreen):
 
     def action_reboot(self) -> None:
         """Ask, then reboot (simulated in the demo)."""
-        self.app.push_screen(ConfirmReboot(self.state.facts.hostname), self._confirmed)
+        self.app.push_screen(ConfirmReboot(self.state.facts.hostname, self.state.demo), self._confirmed)
 
     def _confirmed(self, yes: bool) -> None:
         if not yes:

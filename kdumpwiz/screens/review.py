@@ -66,13 +66,13 @@ class ReviewScreen(StepScreen):
     def compose_buttons(self) -> Iterable[Widget]:
         """No Next button: applying takes the explicit key."""
         if self.state.plan is not None and not self.state.plan.is_empty:
-            yield Static("Press A to apply these changes, S to save the answers.", id="apply-hint", markup=False)
+            yield Static("Press a to apply these changes, s to save the answers.", id="apply-hint", markup=False)
         elif self.state.plan is not None:
-            yield Static("Nothing to apply. Press S to save the answers, Q to quit.", id="apply-hint", markup=False)
+            yield Static("Nothing to apply. Press s to save the answers, q to quit.", id="apply-hint", markup=False)
 
     def action_next(self) -> None:
         """Next on Review is deliberately not 'apply'."""
-        self.notify("Press A to apply (Enter does not apply).", timeout=5)
+        self.notify("Press a to apply (Enter does not apply).", timeout=5)
 
     def action_apply(self) -> None:
         """The explicit confirmation: go to Apply, which executes exactly this plan."""

@@ -27,17 +27,19 @@ class ConfirmCrash(ModalScreen[str]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, hostname: str) -> None:
+    def __init__(self, hostname: str, demo: bool = False) -> None:
         super().__init__()
         self.hostname = hostname
+        self.demo = demo
 
     def compose(self) -> ComposeResult:
         """Warning and the host name field."""
         with Vertical(id="dialog"):
+            what = ("(DEMO) The crash, the dump and the reboot are simulated; nothing real goes down." if self.demo
+                    else f"TEST CRASH: {self.hostname} will go down NOW. Every process dies, the capture kernel "
+                    "writes a dump, and the machine reboots.")
             yield Static(
-                f"TEST CRASH: {self.hostname} will go down NOW. Every process dies, the capture kernel writes a "
-                f"dump, and the machine reboots.\nType the host name ({self.hostname}) and press Enter; Escape "
-                "cancels.",
+                f"{what}\nType the host name ({self.hostname}) and press Enter; Escape cancels.",
                 markup=False,
             )
             yield Input(id="hostname", placeholder=self.hostname)
@@ -114,7 +116,7 @@ class VerifyScreen(StepScreen):
         if not (self.state.verification and self.state.verification.armed):
             self.notify("kdump is not armed: a crash now would only reboot without a dump", severity="error")
             return
-        self.app.push_screen(ConfirmCrash(self.state.facts.hostname), self._crash)
+        self.app.push_screen(ConfirmCrash(self.state.facts.hostname, self.state.demo), self._crash)
 
     async def _crash(self, typed: str) -> None:
         if not typed:
