@@ -44,14 +44,18 @@ def textual_environment(environ: Mapping[str, str]) -> Dict[str, str]:
 
 
 def _set_glyphs(vertical, horizontal, toggle):
-    """Swap Textual's class-level scrollbar and radio glyphs; returns the previous ones."""
-    from textual.widgets._toggle_button import ToggleButton
+    """Swap Textual's class-level scrollbar and radio glyphs; returns the previous ones.
+
+    The radio glyphs are set on RadioButton itself: it defines its own
+    BUTTON_INNER ("●"), so changing ToggleButton's left the dot non-ASCII.
+    """
+    from textual.widgets import RadioButton
 
     old = (ScrollBarRender.VERTICAL_BARS, ScrollBarRender.HORIZONTAL_BARS,
-           (ToggleButton.BUTTON_LEFT, ToggleButton.BUTTON_INNER, ToggleButton.BUTTON_RIGHT))
+           (RadioButton.BUTTON_LEFT, RadioButton.BUTTON_INNER, RadioButton.BUTTON_RIGHT))
     ScrollBarRender.VERTICAL_BARS = vertical
     ScrollBarRender.HORIZONTAL_BARS = horizontal
-    ToggleButton.BUTTON_LEFT, ToggleButton.BUTTON_INNER, ToggleButton.BUTTON_RIGHT = toggle
+    RadioButton.BUTTON_LEFT, RadioButton.BUTTON_INNER, RadioButton.BUTTON_RIGHT = toggle
     return old
 
 

@@ -249,7 +249,7 @@ def _visible_chars(svg: str) -> str:
     return html.unescape("".join(re.sub(r"<[^>]+>", "", t) for t in texts)).replace("\xa0", " ")
 
 
-@pytest.mark.parametrize("steps", [0, 2, 4])
+@pytest.mark.parametrize("steps", [0, 1, 2, 3, 4])
 async def test_ascii_mode_writes_only_ascii(tmp_path, steps):
     host = prepare_demo(str(tmp_path / "demo"))
     state = WizardState(host=host, facts=detect(host), demo=True, ascii=True)
