@@ -178,6 +178,13 @@ VALUE_TEXT = st.text(alphabet=st.characters(blacklist_characters="\n\r\x00", bla
                      max_size=20)
 
 
+def _assert_others_unchanged(before: Dict[str, Optional[str]], after: Dict[str, Optional[str]], name: str) -> None:
+    """Every variable but the edited one has the value dash gave it before."""
+    for other in NAMES:
+        if other != name:
+            assert after[other] == before[other], f"{other} changed: {before[other]!r} -> {after[other]!r}"
+
+
 @FUZZ
 @given(text=shell_file(), name=st.sampled_from(NAMES), value=VALUE_TEXT)
 def test_shellvars_set_value(text: str, name: str, value: str) -> None:
@@ -194,9 +201,7 @@ def test_shellvars_set_value(text: str, name: str, value: str) -> None:
     before = dash_values(text, NAMES)
     after = dash_values(new, NAMES)
     assert after[name] == value, (text, new, after[name], value)
-    for other in NAMES:
-        if other != name:
-            assert after[other] == before[other], f"{other} changed: {before[other]!r} -> {after[other]!r}"
+    _assert_others_unchanged(before, after, name)
     assert shellvars.set_value(new, name, value) == new
 
 
@@ -219,9 +224,7 @@ def test_shellvars_set_cmdline_param(text: str, name: str, token: Optional[str])
     _assert_only_target_changed(text, new, name)
     before = dash_values(text, NAMES)
     after = dash_values(new, NAMES)
-    for other in NAMES:
-        if other != name:
-            assert after[other] == before[other], f"{other} changed: {before[other]!r} -> {after[other]!r}"
+    _assert_others_unchanged(before, after, name)
     old_val, new_val = before[name] or "", after[name] or ""
     # Known limitation (docs/reliability.md): a $SELF reference is opaque to the
     # editor, so an unbalanced '"' inside the earlier value is not seen.

@@ -73,6 +73,12 @@ class Wizard:
     def send(self, data: bytes) -> None:
         os.write(self.fd, data)
 
+    def next_steps(self, n: int) -> None:
+        """Ctrl+N ``n`` times, letting each step draw."""
+        for _ in range(n):
+            self.send(CTRL_N)
+            self.settle()
+
     def close(self) -> Optional[int]:
         self.send(CTRL_Q)
         end = time.monotonic() + 15
@@ -112,16 +118,10 @@ def test_idle_wizard_writes_nothing(wizard, tmp_path):
     w.settle()
     assert b"kdumpwiz" in w.output and b"DEMO" in w.output
     idle = {"System": len(w.read_for(3))}
-    w.send(CTRL_N)
-    w.settle()
-    w.send(CTRL_N)
-    w.settle()
+    w.next_steps(2)
     assert b"Memory" in w.output
     idle["Memory"] = len(w.read_for(3))
-    w.send(CTRL_N)
-    w.settle()
-    w.send(CTRL_N)
-    w.settle()
+    w.next_steps(2)
     assert b"Review" in w.output
     idle["Review"] = len(w.read_for(3))
     assert idle == {"System": 0, "Memory": 0, "Review": 0}
@@ -134,9 +134,7 @@ def test_console_terminals_get_only_ascii(wizard, term):
     """Every byte written to a Linux console or a VT100 is ASCII, on every step walked."""
     w = wizard(TERM=term)
     w.settle()
-    for _ in range(4):
-        w.send(CTRL_N)
-        w.settle()
+    w.next_steps(4)
     assert b"Review" in w.output
     w.close()
     bad = sorted({b for b in w.output if b > 0x7F})
