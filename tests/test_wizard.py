@@ -334,3 +334,82 @@ async def test_chosen_dump_target_is_marked_without_colour(make_system):
         app.screen.query_one("#type-ssh", MarkedRadioButton).value = True
         await pilot.pause()
         assert marks()["type-ssh"] and not marks()["type-local"]
+
+
+def _without_kdump_tools(host):
+    """Mark kdump-tools as not installed in dpkg's status file; returns a function that installs it back."""
+    import re as _re
+
+    path = host.path("/var/lib/dpkg/status")
+    text = path.read_text()
+    stanza = _re.search(r"(?ms)^Package: kdump-tools\n.*?(?:\n\n|\Z)", text).group(0)
+    path.write_text(text.replace(stanza, ""))
+
+    def install(argv):
+        path.write_text(path.read_text().rstrip("\n") + "\n\n" + stanza)
+
+    return install
+
+
+async def test_packages_step_installs_the_missing_package(make_system):
+    """Next is refused while kdump-tools is missing; i runs exactly the shown command, then Next works."""
+    from kdumpwiz.screens.packages import PackagesScreen
+
+    host = make_system("debian12-amd64")
+    host.runner.effects[("apt-get", "install")] = _without_kdump_tools(host)
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, PackagesScreen)
+        assert "apt-get install --yes kdump-tools" in text_of(app)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, PackagesScreen), "Next with a missing package"
+        await pilot.press("i")
+        await settle(pilot)
+        assert ("apt-get", "install", "--yes", "kdump-tools") in host.runner.logical_calls
+        assert not app.state.facts.packages.missing
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, MemoryScreen)
+
+
+async def test_packages_install_can_be_cancelled(make_system):
+    """c stops a running install: the runner gets the cancel, the log says how to recover, nothing is missing-fixed."""
+    import threading
+
+    from kdumpwiz.engine.host import CommandResult, RecordingRunner
+    from kdumpwiz.screens.packages import PackagesScreen
+
+    started = threading.Event()
+
+    class SlowInstall(RecordingRunner):
+        def run(self, argv, *, timeout=None, env=None, on_output=None, cancel=None):
+            if "apt-get" in argv:
+                started.set()
+                assert cancel is not None and cancel.wait(20), "the install was never cancelled"
+                return CommandResult(tuple(argv), 130, "", "", cancelled=True)
+            return super().run(argv, timeout=timeout, env=env, on_output=on_output)
+
+    host = make_system("debian12-amd64")
+    _without_kdump_tools(host)
+    host.runner = SlowInstall(responses=host.runner.responses, effects=host.runner.effects)
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, PackagesScreen)
+        await pilot.press("i")
+        for _ in range(50):
+            if started.is_set():
+                break
+            await pilot.pause(0.05)
+        assert started.is_set()
+        await pilot.press("c")
+        await settle(pilot)
+        log = "\n".join(app.screen.query_one("#install-log").lines)
+        assert "cancelled" in log and "dpkg --configure -a" in log
+        assert app.state.facts.packages.missing == ("kdump-tools",)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import stat as stat_mod
 import subprocess
 import threading
@@ -37,11 +38,12 @@ class CommandResult:
     stdout: str = ""
     stderr: str = ""
     timed_out: bool = False
+    cancelled: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when the command exited 0 and did not time out."""
-        return self.returncode == 0 and not self.timed_out
+        """True when the command exited 0 and was neither timed out nor cancelled."""
+        return self.returncode == 0 and not self.timed_out and not self.cancelled
 
     @property
     def output(self) -> str:
@@ -63,13 +65,20 @@ class Runner:
         timeout: Optional[float] = None,
         env: Optional[Mapping[str, str]] = None,
         on_output: Optional[OutputCallback] = None,
+        cancel: Optional[threading.Event] = None,
     ) -> CommandResult:
-        """Run ``argv`` and return its result; never raises for a non-zero exit."""
+        """Run ``argv`` and return its result; never raises for a non-zero exit.
+
+        Setting ``cancel`` stops the command (and every process it started).
+        """
         raise NotImplementedError
 
 
 class SubprocessRunner(Runner):
     """The real runner: :mod:`subprocess` with an argv list and a timeout."""
+
+    #: Seconds between the polite signal and SIGKILL when stopping a command.
+    GRACE = 5.0
 
     def run(
         self,
@@ -78,8 +87,14 @@ class SubprocessRunner(Runner):
         timeout: Optional[float] = None,
         env: Optional[Mapping[str, str]] = None,
         on_output: Optional[OutputCallback] = None,
+        cancel: Optional[threading.Event] = None,
     ) -> CommandResult:
-        """Run the command, streaming merged output lines to ``on_output``."""
+        """Run the command, streaming merged output lines to ``on_output``.
+
+        The command runs in its own session, so a timeout or a cancel stops the
+        whole process group: apt's dpkg or dracut's helpers would otherwise keep
+        the output pipe open and the run would never return.
+        """
         argv = tuple(argv)
         full_env = dict(os.environ)
         # Tools like update-grub and dracut translate their messages; we show
@@ -102,14 +117,36 @@ class SubprocessRunner(Runner):
             return CommandResult(argv, 127, "", f"{argv[0]}: {exc.strerror}\n")
         lines: List[str] = []
         timed_out = threading.Event()
+        cancelled = threading.Event()
+        finished = threading.Event()
 
-        def _kill() -> None:
-            timed_out.set()
-            proc.kill()
+        def _signal_group(sig: int) -> None:
+            try:
+                os.killpg(proc.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
 
-        timer = threading.Timer(timeout, _kill) if timeout else None
+        def _stop(flag: threading.Event, first: int) -> None:
+            # A cancel is the admin's Ctrl+C: SIGINT first, so apt/dpkg can stop
+            # cleanly; a timeout means the command hangs, so it is killed at once.
+            flag.set()
+            _signal_group(first)
+            if first != signal.SIGKILL and not finished.wait(self.GRACE):
+                _signal_group(signal.SIGKILL)
+
+        timer = threading.Timer(timeout, _stop, (timed_out, signal.SIGKILL)) if timeout else None
         if timer:
+            timer.daemon = True
             timer.start()
+        watcher = None
+        if cancel is not None:
+            def _watch() -> None:
+                while not finished.is_set():
+                    if cancel.wait(0.2):
+                        _stop(cancelled, signal.SIGINT)
+                        return
+            watcher = threading.Thread(target=_watch, name="kdumpwiz-cancel", daemon=True)
+            watcher.start()
         try:
             assert proc.stdout is not None
             for line in proc.stdout:
@@ -118,10 +155,14 @@ class SubprocessRunner(Runner):
                     on_output(line.rstrip("\n"))
             proc.wait()
         finally:
+            finished.set()
             if timer:
                 timer.cancel()
-        code = proc.returncode if not timed_out.is_set() else 124
-        return CommandResult(argv, code, "".join(lines), "", timed_out.is_set())
+        # Descendants that outlived the leader still belong to this command.
+        if timed_out.is_set() or cancelled.is_set():
+            _signal_group(signal.SIGKILL)
+        code = 124 if timed_out.is_set() else (130 if cancelled.is_set() else proc.returncode)
+        return CommandResult(argv, code, "".join(lines), "", timed_out.is_set(), cancelled.is_set())
 
 
 @dataclass
@@ -164,6 +205,7 @@ class RecordingRunner(Runner):
         timeout: Optional[float] = None,
         env: Optional[Mapping[str, str]] = None,
         on_output: Optional[OutputCallback] = None,
+        cancel: Optional[threading.Event] = None,
     ) -> CommandResult:
         """Record ``argv`` and return the scripted (or a successful) result."""
         argv = tuple(argv)
@@ -362,12 +404,14 @@ class Host:
         timeout: Optional[float] = 600.0,
         env: Optional[Mapping[str, str]] = None,
         on_output: Optional[OutputCallback] = None,
+        cancel: Optional[threading.Event] = None,
     ) -> CommandResult:
         """Run ``argv`` on this host (through ``chroot`` when the root is not ``/``)."""
         for arg in argv:
             if not isinstance(arg, str) or "\0" in arg:
                 raise HostError(f"internal error: bad argument {arg!r} in {list(argv)!r}")
-        return self.runner.run(self.command_argv(argv), timeout=timeout, env=env, on_output=on_output)
+        extra = {"cancel": cancel} if cancel is not None else {}
+        return self.runner.run(self.command_argv(argv), timeout=timeout, env=env, on_output=on_output, **extra)
 
 
 def copy_tree(src: Path, dest: Path) -> None:

@@ -6,6 +6,7 @@ cancelled. The admin may also quit and install by hand.
 
 from __future__ import annotations
 
+import threading
 from typing import Iterable, Optional
 
 from textual import work
@@ -22,8 +23,11 @@ class PackagesScreen(StepScreen):
     STEP = 2
     BINDINGS = StepScreen.BINDINGS + [
         Binding("i", "install", "Install missing"),
-        Binding("c", "cancel_install", "Cancel install", show=False),
+        Binding("c", "cancel_install", "Cancel install"),
     ]
+
+    _cancel: Optional[threading.Event] = None
+    """Set to stop a running install (SIGINT to its process group, then SIGKILL)."""
 
     def compose_body(self) -> Iterable[Widget]:
         """What is installed, what is missing, the exact command."""
@@ -50,24 +54,43 @@ class PackagesScreen(StepScreen):
         log = self.query_one("#install-log", Log)
         log.remove_class("hidden")
         log.write_line("$ " + " ".join(self.state.facts.packages.install_argv))
-        self._install()
+        log.write_line("(press c to cancel)")
+        self._cancel = threading.Event()
+        self.refresh_bindings()
+        self._install(self._cancel)
 
     @work(thread=True, exclusive=True, group="install", description="Installing kdump packages", exit_on_error=False)
-    def _install(self) -> None:
+    def _install(self, cancel: threading.Event) -> None:
         log = self.query_one("#install-log", Log)
         argv = self.state.facts.packages.install_argv
-        result = self.state.host.run(argv, env={"DEBIAN_FRONTEND": "noninteractive"},
+        result = self.state.host.run(argv, env={"DEBIAN_FRONTEND": "noninteractive"}, cancel=cancel,
                                      on_output=lambda line: self.app.call_from_thread(log.write_line, line))
         facts = self.state.fresh_facts()
-        self.app.call_from_thread(self._installed, result.ok, result.returncode, facts)
+        self.app.call_from_thread(self._installed, result.ok, result.returncode, result.cancelled, facts)
 
-    def _installed(self, ok: bool, code: int, facts) -> None:
+    def _installed(self, ok: bool, code: int, cancelled: bool, facts) -> None:
+        self._cancel = None
         self.state.facts = facts
         log = self.query_one("#install-log", Log)
-        log.write_line("done" if ok else f"failed with exit status {code}")
+        if cancelled:
+            # apt stops on SIGINT, but a dpkg run cut short leaves packages half-configured.
+            log.write_line("cancelled; if apt or dpkg reports an interrupted run, finish it with "
+                           "'dpkg --configure -a' (or 'dnf'/'zypper' again) before going on")
+        else:
+            log.write_line("done" if ok else f"failed with exit status {code}")
         if ok and not facts.packages.missing:
             self.notify("packages installed", timeout=4)
+        self.refresh_bindings()
 
     def action_cancel_install(self) -> None:
-        """Cancel a running install (the command is killed with the worker)."""
-        self.workers.cancel_group(self, "install")
+        """Stop the running install command and everything it started."""
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def check_action(self, action: str, parameters: tuple) -> Optional[bool]:
+        """Cancel only while an install runs; no second install meanwhile."""
+        if action == "cancel_install":
+            return self._cancel is not None
+        if action == "install" and self._cancel is not None:
+            return False
+        return super().check_action(action, parameters)
