@@ -137,3 +137,38 @@ def test_armed_below_the_estimate_says_so_in_the_summary(make_system):
     assert not checks(result)["size"].ok
     assert result.summary.startswith("kdump is ARMED, but the reservation is below this machine's estimate")
     assert result.to_dict()["doubts"] and result.to_dict()["summary"] == result.summary
+
+
+def test_test_crash_refused_in_a_chroot_with_the_hosts_proc(make_system):
+    """--root on a chroot whose /proc is mounted: sysrq-trigger there is the running kernel's.
+    Run in a private mount namespace with a real mount on ROOT/proc; the crash must be refused before writing."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    host = make_system("rhel9-x86_64")
+    host.runner.respond(["systemctl", "is-active", "kdump.service"], 0, "active\n")
+    code = textwrap.dedent(f"""
+        import subprocess, sys
+        root = {str(host.root)!r}
+        subprocess.run(["mount", "-t", "tmpfs", "kdumpwiz-test", root + "/proc"], check=True)
+        from kdumpwiz.engine.detect import detect
+        from kdumpwiz.engine.errors import BlockedError
+        from kdumpwiz.engine.host import Host
+        from kdumpwiz.engine.verify import trigger_test_crash
+        from kdumpwiz.demo.simulate import demo_runner
+        h = Host(root, demo_runner(root))
+        try:
+            trigger_test_crash(h, detect(h), "whatever")
+        except BlockedError as exc:
+            print("REFUSED", exc)
+            sys.exit(0)
+        sys.exit(1)
+    """)
+    res = subprocess.run(["unshare", "--mount", "--propagation", "private", sys.executable, "-c", code],
+                         capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent)))
+    assert res.returncode == 0 and "running kernel's /proc" in res.stdout, res.stdout + res.stderr
+    assert not host.path("/proc/sysrq-trigger").exists()

@@ -413,3 +413,20 @@ async def test_packages_install_can_be_cancelled(make_system):
         log = "\n".join(app.screen.query_one("#install-log").lines)
         assert "cancelled" in log and "dpkg --configure -a" in log
         assert app.state.facts.packages.missing == ("kdump-tools",)
+
+
+async def test_reboot_step_on_a_tree_that_is_not_the_running_system(make_system):
+    """With --root the wizard never offers 'Reboot now' (systemctl reboot through chroot could reach the host):
+    it says to boot that system and verify there."""
+    host = make_system("debian12-amd64")
+    apply_plan(host, build_plan(host, detect(host), load_answers_text("crashkernel: 256M\n")))
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, RebootScreen)
+        assert "Boot it to take effect" in text_of(app) and "kdumpwiz verify" in text_of(app)
+        assert not app.screen.query("#reboot")
+        calls = len(host.runner.calls)
+        await pilot.press("r")
+        await settle(pilot)
+        assert len(host.runner.calls) == calls and not app.screen.query("#dialog")

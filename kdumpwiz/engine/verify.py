@@ -278,6 +278,11 @@ def trigger_test_crash(host: Host, facts: Facts, typed_hostname: str, *, remote:
     ``typed_hostname`` must equal the host's name: the confirmation is about
     *this* machine going down. Refuses unless kdump is armed.
     """
+    if not host.is_live and os.path.ismount(str(host.path("/proc"))):
+        # A chroot with the host's /proc bind-mounted: its sysrq-trigger is the
+        # running kernel's, so the "test" would crash the machine kdumpwiz runs on.
+        raise BlockedError(f"{host.root}/proc is the running kernel's /proc: a test crash from here would crash "
+                           "this machine, not the system under --root; boot that system and run the test there")
     if not facts.hostname or typed_hostname.strip() != facts.hostname:
         raise KdumpwizError(f"confirmation {typed_hostname!r} does not match this host's name {facts.hostname!r}; "
                             "nothing was done")

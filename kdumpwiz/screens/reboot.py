@@ -66,9 +66,20 @@ class RebootScreen(StepScreen):
         Binding("q", "later", "Quit", show=False),
     ]
 
+    @property
+    def can_reboot(self) -> bool:
+        """Only the running system (or the demo's simulation) can be rebooted from here.
+
+        With --root the tree is an image or another system's disk: 'systemctl
+        reboot' through chroot would at best be refused, at worst reach the host.
+        """
+        return self.state.demo or self.state.host.is_live
+
     def check_action(self, action: str, parameters: tuple):
         """Only reboot or later from here: Verify makes sense after the reboot."""
         if action == "next":
+            return False
+        if action == "reboot" and not self.can_reboot:
             return False
         return super().check_action(action, parameters)
 
@@ -76,6 +87,16 @@ class RebootScreen(StepScreen):
         """Plain words about what happens."""
         plan = self.state.plan
         value = plan.crashkernel if plan else (self.state.facts.boot.configured_crashkernel or "?")
+        if not self.can_reboot:
+            kind = "an offline image" if self.state.facts.offline else "a system that is not the one running here"
+            yield section("Boot it to take effect")
+            yield para(
+                f"kdumpwiz changed the files under {self.state.host.root}, {kind}. Its boot configuration now asks "
+                f"for crashkernel={value}; the kernel reserves that memory when the system boots.\n\n"
+                "Boot that system, then run 'kdumpwiz verify' on it to check that the capture kernel is loaded. "
+                f"To undo: 'kdumpwiz --root {self.state.host.root} rollback'."
+            )
+            return
         yield section("A reboot is needed")
         yield para(
             f"The kernel reserves memory for the capture kernel only while it boots. The boot configuration now "
@@ -87,9 +108,10 @@ class RebootScreen(StepScreen):
             yield para("(DEMO) 'Reboot now' simulates the reboot and goes on to Verify.", classes="dim")
 
     def compose_buttons(self) -> Iterable[Widget]:
-        """Later (default) and Reboot now."""
-        yield Button("Later", id="later", compact=True)
-        yield Button("Reboot now", id="reboot", variant="error", compact=True)
+        """Later (default) and Reboot now; only Done for a tree that is not the running system."""
+        yield Button("Later" if self.can_reboot else "Done", id="later", compact=True)
+        if self.can_reboot:
+            yield Button("Reboot now", id="reboot", variant="error", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Buttons map onto the actions."""
@@ -101,10 +123,15 @@ class RebootScreen(StepScreen):
 
     def action_later(self) -> None:
         """Quit; the next run resumes at Verify."""
+        if not self.can_reboot:
+            self.app.exit(message=f"Boot the system under {self.state.host.root}, then run 'kdumpwiz verify' on it.")
+            return
         self.app.exit(message="Reboot when convenient, then run 'kdumpwiz' again to verify.")
 
     def action_reboot(self) -> None:
         """Ask, then reboot (simulated in the demo)."""
+        if not self.can_reboot:
+            return
         self.app.push_screen(ConfirmReboot(self.state.facts.hostname, self.state.demo), self._confirmed)
 
     def _confirmed(self, yes: bool) -> None:
