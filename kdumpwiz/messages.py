@@ -10,6 +10,9 @@ from typing import Optional
 
 from textual.message import Message
 
+from .engine.facts import Facts
+from .engine.verify import Verification
+
 
 @dataclass
 class ApplyProgressed(Message):
@@ -25,3 +28,11 @@ class ApplyFinished(Message):
 
     operation: str
     error: Optional[str]
+
+
+@dataclass
+class Verified(Message):
+    """A verification run (fresh detection + the armed chain) finished in a worker."""
+
+    facts: Facts
+    result: Verification

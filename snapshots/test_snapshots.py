@@ -21,6 +21,8 @@ def steps(n: int):
     """A run_before that presses Next n times, letting workers finish after each."""
 
     async def run_before(pilot) -> None:
+        await pilot.app.workers.wait_for_complete()  # a step may start with a worker (Verify does)
+        await pilot.pause()
         await pilot.pause()
         for _ in range(n):
             await pilot.press("ctrl+n")

@@ -8,8 +8,9 @@ appeared. In the demo the crash and the capture are simulated.
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from typing import Iterable, Optional
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -18,7 +19,8 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from ..engine.errors import KdumpwizError
-from ..engine.verify import trigger_test_crash, verify
+from ..engine.verify import Verification, trigger_test_crash, verify
+from ..messages import Verified
 from .base import StepScreen, para, section
 
 
@@ -69,11 +71,31 @@ class VerifyScreen(StepScreen):
         Binding("q", "quit_wizard", "Quit", show=False),
     ]
 
+    result: Optional[Verification] = None
+    """The chain shown; None while the first check runs."""
+
+    def on_mount(self) -> None:
+        """Check in a worker: systemctl and the service journal may take a moment."""
+        self._check()
+
+    @work(thread=True, exclusive=True, group="verify", description="Verifying kdump", exit_on_error=False)
+    def _check(self) -> None:
+        facts = self.state.fresh_facts()
+        self.post_message(Verified(facts, verify(self.state.host, facts)))
+
+    @on(Verified)
+    async def _verified(self, message: Verified) -> None:
+        self.state.facts = message.facts
+        self.state.verification = self.result = message.result
+        await self.recompose()
+
     def compose_body(self) -> Iterable[Widget]:
         """One line per check, with its fix when it failed."""
-        state = self.state
-        result = verify(state.host, state.facts)
-        state.verification = result
+        result = self.result
+        if result is None:
+            yield section("Checking...")
+            yield para("Reading /proc, /sys, the service state and its journal.")
+            return
         ascii_marks = {True: "[ OK ]", False: "[FAIL]", None: "[WARN]"}
         yield section(result.summary)
         lines = []
@@ -89,8 +111,8 @@ class VerifyScreen(StepScreen):
     def compose_buttons(self) -> Iterable[Widget]:
         """Check again, Test crash."""
         yield Button("Check again", id="refresh", compact=True)
-        yield Button("Test crash", id="crash", variant="error", compact=True, disabled=not (
-            self.state.verification.armed if self.state.verification else False))
+        yield Button("Test crash", id="crash", variant="error", compact=True,
+                     disabled=not (self.result.armed if self.result else False))
 
     def check_action(self, action: str, parameters: tuple):
         """Verify is the last step: no Next, no Back."""
@@ -106,14 +128,13 @@ class VerifyScreen(StepScreen):
         elif event.button.id == "crash":
             self.action_test_crash()
 
-    async def action_refresh(self) -> None:
-        """Detect again and redraw."""
-        self.state.redetect()
-        await self.recompose()
+    def action_refresh(self) -> None:
+        """Detect and verify again; the screen redraws when the worker reports."""
+        self._check()
 
     def action_test_crash(self) -> None:
         """Ask for the host name, then crash (simulated in the demo)."""
-        if not (self.state.verification and self.state.verification.armed):
+        if not (self.result and self.result.armed):
             self.notify("kdump is not armed: a crash now would only reboot without a dump", severity="error")
             return
         self.app.push_screen(ConfirmCrash(self.state.facts.hostname, self.state.demo), self._crash)
@@ -131,8 +152,7 @@ class VerifyScreen(StepScreen):
             from ..demo.simulate import simulate_crash_and_capture
 
             simulate_crash_and_capture(state.host)
-            state.redetect()
-            await self.recompose()
+            self._check()
             self.notify("(demo) the machine crashed, the capture kernel saved a dump, the machine rebooted",
                         timeout=6)
         else:
