@@ -25,7 +25,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -178,6 +178,16 @@ VALUE_TEXT = st.text(alphabet=st.characters(blacklist_characters="\n\r\x00", bla
                      max_size=20)
 
 
+def _edited_or_refused(label: str, edit: Callable[[], str]) -> Optional[str]:
+    """The edited text, or None after checking that a refusal names its line (and counting it)."""
+    try:
+        return edit()
+    except EditError as exc:
+        _count(label, "refused")
+        _refusal_has_line(exc)
+        return None
+
+
 def _assert_others_unchanged(before: Dict[str, Optional[str]], after: Dict[str, Optional[str]], name: str) -> None:
     """Every variable but the edited one has the value dash gave it before."""
     for other in NAMES:
@@ -190,11 +200,8 @@ def _assert_others_unchanged(before: Dict[str, Optional[str]], after: Dict[str, 
 def test_shellvars_set_value(text: str, name: str, value: str) -> None:
     _count("shellvars.set_value", "examples")
     assert dash_syntax_ok(text), text
-    try:
-        new = shellvars.set_value(text, name, value)
-    except EditError as exc:
-        _count("shellvars.set_value", "refused")
-        _refusal_has_line(exc)
+    new = _edited_or_refused("shellvars.set_value", lambda: shellvars.set_value(text, name, value))
+    if new is None:
         return
     assert dash_syntax_ok(new), new
     _assert_only_target_changed(text, new, name)
@@ -214,11 +221,8 @@ TOKENS = st.one_of(st.none(), st.sampled_from(["crashkernel=256M", "crashkernel=
                                                  "KDUMP_CRASHKERNEL"]), token=TOKENS)
 def test_shellvars_set_cmdline_param(text: str, name: str, token: Optional[str]) -> None:
     _count("shellvars.set_cmdline_param", "examples")
-    try:
-        new = shellvars.set_cmdline_param(text, name, "crashkernel", token)
-    except EditError as exc:
-        _count("shellvars.set_cmdline_param", "refused")
-        _refusal_has_line(exc)
+    new = _edited_or_refused("shellvars.set_cmdline_param", lambda: shellvars.set_cmdline_param(text, name, "crashkernel", token))
+    if new is None:
         return
     assert dash_syntax_ok(new), new
     _assert_only_target_changed(text, new, name)
@@ -287,11 +291,8 @@ def _active_kw(line: str, kw: str) -> bool:
 @given(text=kdump_conf(), kw=st.sampled_from(KEYWORDS), value=_KVALUE)
 def test_kdumpconf_set_directive(text: str, kw: str, value: str) -> None:
     _count("kdumpconf.set_directive", "examples")
-    try:
-        new = kdumpconf.set_directive(text, kw, value)
-    except EditError as exc:
-        _count("kdumpconf.set_directive", "refused")
-        _refusal_has_line(exc)
+    new = _edited_or_refused("kdumpconf.set_directive", lambda: kdumpconf.set_directive(text, kw, value))
+    if new is None:
         return
     assert kdumpconf.get(new, kw) == " ".join(value.split())
     assert len([d for d in kdumpconf.parse(new) if d.keyword == kw]) == 1
@@ -327,11 +328,8 @@ def test_kdumpconf_set_directive(text: str, kw: str, value: str) -> None:
 @given(text=kdump_conf(), kw=st.sampled_from(KEYWORDS))
 def test_kdumpconf_comment_out(text: str, kw: str) -> None:
     _count("kdumpconf.comment_out", "examples")
-    try:
-        new = kdumpconf.comment_out(text, kw)
-    except EditError as exc:
-        _count("kdumpconf.comment_out", "refused")
-        _refusal_has_line(exc)
+    new = _edited_or_refused("kdumpconf.comment_out", lambda: kdumpconf.comment_out(text, kw))
+    if new is None:
         return
     assert kdumpconf.get(new, kw) is None
     old_lines = text.splitlines(keepends=True)
@@ -377,11 +375,8 @@ def bls_entry(draw: st.DrawFn) -> str:
        value=st.text(alphabet="abc019 =/$.{}-_\"", min_size=1, max_size=20).map(str.strip).filter(bool))
 def test_bls_set_value(text: str, key: str, value: str) -> None:
     _count("bls.set_value", "examples")
-    try:
-        new = bls.set_value(text, key, value)
-    except EditError as exc:
-        _count("bls.set_value", "refused")
-        _refusal_has_line(exc)
+    new = _edited_or_refused("bls.set_value", lambda: bls.set_value(text, key, value))
+    if new is None:
         return
     assert bls.get(new, key) == value
     old_pairs = bls.parse(text)

@@ -41,6 +41,12 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def press(pilot, *keys: str) -> None:
+    """Press the keys, then let workers and redraws finish."""
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
 def text_of(app) -> str:
     """All plain text currently on screen (Static/Label contents)."""
     from textual.widgets import Static
@@ -55,11 +61,9 @@ async def test_demo_from_start_to_verified_with_test_crash(tmp_path):
         await settle(pilot)
         assert isinstance(app.screen, SystemScreen) and "DEMO" in text_of(app)
         for _ in range(3):  # System -> Packages -> Memory -> Target, with Enter only
-            await pilot.press("enter")
-            await settle(pilot)
+            await press(pilot, "enter")
         assert isinstance(app.screen, TargetScreen)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, ReviewScreen)
         review = text_of(app)
         assert "zz-kdumpwiz.cfg" in review and "crashkernel=288M" in review and "USE_KDUMP=1" in review
@@ -67,30 +71,22 @@ async def test_demo_from_start_to_verified_with_test_crash(tmp_path):
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
         assert not host.exists("/etc/default/grub.d/zz-kdumpwiz.cfg")
-        await pilot.press("a")
-        await settle(pilot)
+        await press(pilot, "a")
         assert isinstance(app.screen, ApplyScreen) and app.screen.done
         assert host.exists("/etc/default/grub.d/zz-kdumpwiz.cfg")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, RebootScreen) and "reboot" in text_of(app).lower()
-        await pilot.press("r")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "r")
+        await press(pilot, "y")
         assert isinstance(app.screen, VerifyScreen)
         assert app.state.verification.armed, text_of(app)
         assert "kdump is ARMED" in text_of(app)
-        await pilot.press("t")
-        await settle(pilot)
-        await pilot.press(*"wrong-host", "enter")
-        await settle(pilot)
+        await press(pilot, "t")
+        await press(pilot, *"wrong-host", "enter")
         assert isinstance(app.screen, VerifyScreen)
         assert not host.path("/proc/sysrq-trigger").exists()
-        await pilot.press("t")
-        await settle(pilot)
-        await pilot.press(*"demo-server", "enter")
-        await settle(pilot)
+        await press(pilot, "t")
+        await press(pilot, *"demo-server", "enter")
         checks = {c.name: c for c in app.state.verification.checks}
         assert checks["test-crash"].ok, checks["test-crash"].detail
         assert "new dump" in text_of(app)
@@ -101,19 +97,15 @@ async def test_back_and_next_keep_the_answers(make_system):
     app = make_app(host)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
+        await press(pilot, "n")
         assert isinstance(app.screen, MemoryScreen)
         inp = app.screen.query_one("#crashkernel")
         inp.value = "384M"
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await press(pilot, "ctrl+n")
         assert isinstance(app.screen, TargetScreen)
         assert app.state.answers.crashkernel == "384M"
-        await pilot.press("ctrl+p")
-        await settle(pilot)
+        await press(pilot, "ctrl+p")
         assert isinstance(app.screen, MemoryScreen)
         assert app.screen.query_one("#crashkernel").value == "384M"
 
@@ -129,17 +121,14 @@ async def test_invalid_custom_size_is_refused_with_the_kernels_reason(make_syste
     app = make_app(host)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n")
-        await settle(pilot)
+        await press(pilot, "n", "n")
         inp = app.screen.query_one("#crashkernel")
         inp.value = ""
         inp.focus()
-        await pilot.press(*value)
-        await settle(pilot)
+        await press(pilot, *value)
         check = str(app.screen.query_one("#check").render())
         assert check.startswith("Not accepted") and reason in check
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, MemoryScreen)
         assert app.state.answers.crashkernel == "auto"
 
@@ -151,8 +140,7 @@ async def test_blocker_stops_at_system(make_system):
         await settle(pilot)
         assert isinstance(app.screen, SystemScreen)
         assert "BLOCKED" in text_of(app) and "container" in text_of(app)
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert isinstance(app.screen, SystemScreen)
         await pilot.press("enter")  # the focused Quit button
         await settle(pilot)
@@ -167,18 +155,15 @@ async def test_failing_command_shows_failure_and_rollback_restores(make_system):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         for _ in range(4):
-            await pilot.press("ctrl+n")
-            await settle(pilot)
+            await press(pilot, "ctrl+n")
         assert isinstance(app.screen, ReviewScreen)
-        await pilot.press("a")
-        await settle(pilot)
+        await press(pilot, "a")
         assert isinstance(app.screen, ApplyScreen)
         status = str(app.screen.query_one("#status").render())
         assert status.startswith("FAILED") and "update-grub" in status and "syntax error" in status
         assert "roll back" in status
         host.runner.responses.clear()
-        await pilot.press("r")
-        await settle(pilot)
+        await press(pilot, "r")
         assert "Rolled back" in str(app.screen.query_one("#status").render())
     assert tree_hash(host.root) == before
 
@@ -190,19 +175,16 @@ async def test_answers_prefill_every_step(make_system):
     app = make_app(host, answers=answers)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n")
-        await settle(pilot)
+        await press(pilot, "n", "n")
         assert app.screen.query_one("#crashkernel").value == "384M"
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await press(pilot, "ctrl+n")
         screen = app.screen
         assert isinstance(screen, TargetScreen)
         assert screen.query_one("#path").value == "/crash"
         assert screen.query_one("#host").value == "nfs.example.com:/exports"
         assert screen.query_one("#dump-level").value == "17"
         assert screen.query_one("#host").display is True and screen.query_one("#key").display is False
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await press(pilot, "ctrl+n")
         assert isinstance(app.screen, ReviewScreen)
         assert "nfs nfs.example.com:/exports" in text_of(app)
 
@@ -257,8 +239,7 @@ async def test_ascii_mode_writes_only_ascii(tmp_path, steps):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         for _ in range(steps):
-            await pilot.press("ctrl+n")
-            await settle(pilot)
+            await press(pilot, "ctrl+n")
         chars = _visible_chars(app.export_screenshot())
         bad = sorted({c for c in chars if ord(c) > 126})
         assert not bad, bad
@@ -296,17 +277,14 @@ async def test_next_run_after_an_interrupted_apply_offers_finish_and_rollback(ma
         await settle(pilot)
         assert isinstance(app.screen, SystemScreen)
         assert "An earlier apply did not finish" in text_of(app) and "Press f to finish" in text_of(app)
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await press(pilot, "ctrl+n")
         assert isinstance(app.screen, SystemScreen), "Next must wait until the interrupted apply is settled"
-        await pilot.press(key)
-        await settle(pilot)
+        await press(pilot, key)
         assert interrupted(host) is None
         if key == "r":
             assert tree_hash(host.root) == before
             assert isinstance(app.screen, SystemScreen) and "did not finish" not in text_of(app)
-            await pilot.press("ctrl+n")
-            await settle(pilot)
+            await press(pilot, "ctrl+n")
             assert not isinstance(app.screen, SystemScreen)
         else:
             for change in plan.files:
@@ -323,8 +301,7 @@ async def test_chosen_dump_target_is_marked_without_colour(make_system):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         for _ in range(3):
-            await pilot.press("ctrl+n")
-            await settle(pilot)
+            await press(pilot, "ctrl+n")
         assert isinstance(app.screen, TargetScreen)
 
         def marks():
@@ -360,19 +337,15 @@ async def test_packages_step_installs_the_missing_package(make_system):
     app = make_app(host)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await press(pilot, "ctrl+n")
         assert isinstance(app.screen, PackagesScreen)
         assert "apt-get install --yes kdump-tools" in text_of(app)
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await press(pilot, "ctrl+n")
         assert isinstance(app.screen, PackagesScreen), "Next with a missing package"
-        await pilot.press("i")
-        await settle(pilot)
+        await press(pilot, "i")
         assert ("apt-get", "install", "--yes", "kdump-tools") in host.runner.logical_calls
         assert not app.state.facts.packages.missing
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await press(pilot, "ctrl+n")
         assert isinstance(app.screen, MemoryScreen)
 
 
@@ -399,8 +372,7 @@ async def test_packages_install_can_be_cancelled(make_system):
     app = make_app(host)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await press(pilot, "ctrl+n")
         assert isinstance(app.screen, PackagesScreen)
         await pilot.press("i")
         for _ in range(50):
@@ -408,8 +380,7 @@ async def test_packages_install_can_be_cancelled(make_system):
                 break
             await pilot.pause(0.05)
         assert started.is_set()
-        await pilot.press("c")
-        await settle(pilot)
+        await press(pilot, "c")
         log = "\n".join(app.screen.query_one("#install-log").lines)
         assert "cancelled" in log and "dpkg --configure -a" in log
         assert app.state.facts.packages.missing == ("kdump-tools",)
@@ -427,6 +398,5 @@ async def test_reboot_step_on_a_tree_that_is_not_the_running_system(make_system)
         assert "Boot it to take effect" in text_of(app) and "kdumpwiz verify" in text_of(app)
         assert not app.screen.query("#reboot")
         calls = len(host.runner.calls)
-        await pilot.press("r")
-        await settle(pilot)
+        await press(pilot, "r")
         assert len(host.runner.calls) == calls and not app.screen.query("#dialog")
