@@ -180,7 +180,7 @@ def _refuse_if_interrupted(host: Host) -> None:
         raise ApplyError(
             f"apply {stuck.id} was interrupted before it finished (it was changing "
             f"{', '.join(f['path'] for f in stuck.files) or 'none'}); nothing was planned",
-            hint="run 'kdumpwiz apply --finish --yes' to complete it or 'kdumpwiz rollback' to undo it",
+            hint=f"run {host.cli('apply --finish --yes')} to complete it or {host.cli('rollback')} to undo it",
         )
 
 
@@ -318,7 +318,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
             print(f"  not run (--skip-commands): {' '.join(argv)}")
         if plan.reboot_needed:
             print("Reboot for the reservation to take effect, then run 'kdumpwiz verify'. "
-                  "To undo: 'kdumpwiz rollback'.")
+                  f"To undo: {host.cli('rollback')}.")
     return EXIT_OK
 
 

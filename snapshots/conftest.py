@@ -34,6 +34,13 @@ def _fixed_ids(monkeypatch) -> None:
     monkeypatch.setattr(apply_mod, "_new_id", lambda: "20261126T120000.000000-4242")
 
 
+@pytest.fixture(autouse=True)
+def _fixed_root_in_hints(monkeypatch) -> None:
+    """Hints name 'kdumpwiz --root ROOT ...'; the temporary ROOT is shown as /srv/image."""
+    real_cli = Host.cli
+    monkeypatch.setattr(Host, "cli", lambda self, words: real_cli(self, words).replace(str(self.root), "/srv/image"))
+
+
 @pytest.fixture
 def wizard(tmp_path: Path) -> Callable[..., KdumpwizApp]:
     """Build an app: ``wizard('demo')`` or ``wizard('container')``; options ascii, start_step, prepare."""

@@ -147,3 +147,16 @@ def test_luks_dump_target_is_detected_and_costs_memory(make_system):
     from kdumpwiz.engine.sizing import estimate
 
     assert estimate(host, facts)[0] > estimate(host, base)[0]
+
+
+def test_hints_name_the_same_root(tmp_path):
+    """A hint off the live root must carry --root, or the admin would act on the machine they run on."""
+    from kdumpwiz.engine.host import Host
+
+    assert Host("/").cli("rollback") == "'kdumpwiz rollback'"
+    odd = tmp_path / "my image"
+    odd.mkdir()
+    assert Host(odd).cli("apply --finish --yes") == f"""'kdumpwiz --root "{odd}" apply --finish --yes'"""
+    plain = tmp_path / "img"
+    plain.mkdir()
+    assert Host(plain).cli("rollback") == f"'kdumpwiz --root {plain} rollback'"

@@ -452,11 +452,12 @@ def _filesystem_errors(what: str) -> Callable[[_F], _F]:
                 return func(*args, **kwargs)
             except OSError as exc:
                 where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+                host = args[0] if args and isinstance(args[0], Host) else Host()
                 raise ApplyError(
                     f"{what} stopped: {exc.strerror or exc}{where}; every file kdumpwiz manages is either "
                     f"unchanged or completely written",
-                    hint="free space or make the filesystem writable, then run 'kdumpwiz apply --finish --yes' "
-                    "or 'kdumpwiz rollback' (see 'kdumpwiz rollback --list')",
+                    hint=f"free space or make the filesystem writable, then run {host.cli('apply --finish --yes')} "
+                    f"or {host.cli('rollback')} (see {host.cli('rollback --list')})",
                 ) from None
         return inner  # type: ignore[return-value]
 
@@ -497,7 +498,7 @@ def apply_plan(
         if stuck is not None:
             raise ApplyError(
                 f"apply {stuck.id} was interrupted before it finished",
-                hint="run 'kdumpwiz rollback' to undo it, or 'kdumpwiz apply --finish --yes' to complete it",
+                hint=f"run {host.cli('rollback')} to undo it, or {host.cli('apply --finish --yes')} to complete it",
             )
         # Nothing may have changed since the plan was made (the admin reviewed that diff).
         metas = []
@@ -601,7 +602,7 @@ def _write_files(host: Host, state: StateDir, apply_id: str, files_meta: List[Di
                 raise ApplyError(
                     f"writing {meta['path']} failed ({exc.strerror}); {len(written)} file(s) were written before it, "
                     f"{meta['path']} is unchanged",
-                    hint="run 'kdumpwiz rollback' to restore the files already written",
+                    hint=f"run {host.cli('rollback')} to restore the files already written",
                 ) from None
             state.journal(apply_id, {"event": "file", "index": i, "path": meta["path"]})
             on_event("file", f"wrote {meta['path']}")
@@ -634,7 +635,7 @@ def _run_and_finish(host: Host, state: StateDir, apply_id: str, commands: Sequen
             raise ApplyError(
                 f"command '{' '.join(argv)}' {why}; the files were written ({', '.join(written) or 'none'}), "
                 f"later commands did not run.\n{result.output[-2000:]}",
-                hint="fix the cause and run 'kdumpwiz apply --finish --yes', or undo with 'kdumpwiz rollback'",
+                hint=f"fix the cause and run {host.cli('apply --finish --yes')}, or undo with {host.cli('rollback')}",
             )
     _record_derived(host, state, apply_id, derived)
     status = "applied"
@@ -678,7 +679,7 @@ def finish(host: Host, apply_id: Optional[str] = None, *, skip_commands: bool = 
                 todo.append(i)
                 continue
             raise ApplyError(f"{meta['path']} was changed by someone else since apply {rec.id}; not finishing it",
-                             hint="review the file, then 'kdumpwiz rollback' or plan again")
+                             hint=f"review the file, then {host.cli('rollback')} or plan again")
         written = _write_files(host, state, rec.id, rec.files, todo, on_event)
         return _run_and_finish(host, state, rec.id, rec.commands, set(rec.done_commands), written, rec.derived,
                                skip_commands, on_event, on_output)
@@ -696,7 +697,7 @@ def _pick(state: StateDir, apply_id: Optional[str], statuses: Tuple[str, ...]) -
     if apply_id:
         rec = state.load(apply_id)
         if rec is None:
-            raise ApplyError(f"no apply with id {apply_id!r} (see 'kdumpwiz rollback --list')")
+            raise ApplyError(f"no apply with id {apply_id!r} (see {state.host.cli('rollback --list')})")
         if rec.status not in statuses:
             raise ApplyError(f"apply {apply_id} is {rec.status}; expected {' or '.join(statuses)}")
         return rec
@@ -748,7 +749,7 @@ def rollback(host: Host, apply_id: Optional[str] = None, *, skip_commands: bool 
                 continue  # never written (interrupted before it) or already restored
             if cur_sha != meta["new_sha256"] and not force:
                 raise ApplyError(f"{meta['path']} was changed after apply {rec.id}; rolling back would lose that change",
-                                 hint="review it; 'kdumpwiz rollback --force' restores the backup anyway")
+                                 hint=f"review it; {host.cli('rollback --force')} restores the backup anyway")
             actions.append(i)
         restored, removed = [], []
         with _deferred_signals():

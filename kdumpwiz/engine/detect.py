@@ -518,8 +518,8 @@ def detect(host: Host, arch: Optional[str] = None, ram: Optional[int] = None) ->
     if stuck is not None:
         # Said first thing by every run (detect, the wizard's System step): the
         # files may be written while update-grub & co. never ran.
-        warnings.append(f"apply {stuck.id} was interrupted before it finished: run 'kdumpwiz apply --finish --yes' "
-                        f"to complete it or 'kdumpwiz rollback' to undo it")
+        warnings.append(f"apply {stuck.id} was interrupted before it finished: run {host.cli('apply --finish --yes')} "
+                        f"to complete it or {host.cli('rollback')} to undo it")
     if offline:
         warnings.append("offline image: the running-kernel checks are skipped and commands run through chroot; "
                         "boot the image and run 'kdumpwiz verify' there to prove the capture kernel loads")

@@ -14,6 +14,7 @@ of the machine the tests run on.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import stat as stat_mod
@@ -237,6 +238,20 @@ class Host:
     def __init__(self, root: "str | Path" = "/", runner: Optional[Runner] = None) -> None:
         self.root = Path(root).resolve()
         self.runner: Runner = runner if runner is not None else SubprocessRunner()
+
+    def cli(self, words: str) -> str:
+        """A kdumpwiz command line for this host, quoted for messages.
+
+        Hints name the command to run next; off the live root it needs the same
+        ``--root``, or it would look at the state of the machine it runs on.
+        """
+        if self.is_live:
+            return f"'kdumpwiz {words}'"
+        path = str(self.root)
+        if shlex.quote(path) != path:
+            # Double quotes: the message itself wraps the command in single quotes.
+            path = '"' + "".join("\\" + c if c in '\\"$`' else c for c in path) + '"'
+        return f"'kdumpwiz --root {path} {words}'"
 
     # -- paths -------------------------------------------------------------
 

@@ -93,8 +93,8 @@ class ApplyScreen(StepScreen):
         status.update(
             f"FAILED: {message.error}\n\n"
             f"Written before the failure (each file complete, backups kept): {', '.join(written) or 'nothing'}.\n"
-            "Press r to roll back to the state before the apply, or q to quit and fix it by hand "
-            "('kdumpwiz apply --finish' or 'kdumpwiz rollback' later)."
+            "Press r to roll back to the state before the apply, or q to quit and fix it by hand (the hint above "
+            "says how to finish or undo it later)."
         )
         status.set_classes("error")
         self.refresh_bindings()
