@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="work on a built-in sample machine (Ubuntu 24.04, 16 GiB) in a temporary folder; "
                         "commands are recorded, not run")
     p.add_argument("--answers", metavar="FILE", help="YAML answers (also accepted after the subcommand)")
+    p.add_argument("--skip-commands", dest="global_skip_commands", action="store_true",
+                   help="write files only and list the commands not run (images, chroots); for the wizard, "
+                        "apply and rollback")
     p.add_argument("--ascii", action="store_true", help="wizard: draw with ASCII characters only")
     p.add_argument("--mouse", action="store_true", help="wizard: enable mouse support")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -430,6 +433,7 @@ def cmd_wizard(args: argparse.Namespace) -> int:
 
     facts = _detect(host, args)
     state = WizardState(host=host, facts=facts, answers=answers, demo=args.demo, ascii=bool(settings["ascii"]),
+                        skip_commands=args.global_skip_commands,
                         arch=args.arch, ram=facts.memory.system_ram_bytes if facts.memory.source == "given" else None)
     app = KdumpwizApp(state, theme=str(settings["theme"]))
     code = app.run(mouse=args.mouse)
@@ -453,6 +457,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "wizard"
+    if args.global_skip_commands:
+        # Before or after the subcommand means the same; where it means nothing, say so
+        # rather than let someone believe commands were held back.
+        if hasattr(args, "skip_commands"):
+            args.skip_commands = True
+        elif command != "wizard":
+            parser.error(f"--skip-commands does not apply to '{command}'")
     try:
         return COMMANDS[command](args)
     except KdumpwizError as exc:

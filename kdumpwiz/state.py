@@ -46,6 +46,8 @@ class WizardState:
     """True when every character drawn must be ASCII (TERM=linux/vt100, --ascii)."""
     log: List[str] = field(default_factory=list)
     """Progress lines of the last apply or rollback."""
+    skip_commands: bool = False
+    """``--skip-commands``: apply, finish and rollback write files only (images, chroots)."""
     arch: Optional[str] = None
     """``--arch`` as given: every re-detection must see the same machine."""
     ram: Optional[int] = None

@@ -195,3 +195,20 @@ def test_demo_tree_is_removed_when_the_terminal_goes_away(tmp_path, sig):
     root = proc.stdout.strip()
     assert root.startswith(str(tmp_path)) and not os.path.exists(root)
     assert os.listdir(tmp_path) == []
+
+
+def test_skip_commands_before_or_after_the_subcommand(capsys, debian, tmp_path):
+    """'kdumpwiz --skip-commands apply' holds commands back exactly like 'apply --skip-commands'."""
+    answers = tmp_path / "a.yaml"
+    answers.write_text("crashkernel: 320M\n")
+    code, out, err = run(capsys, "--root", str(debian), "--skip-commands", "apply", "--answers", str(answers),
+                         "--yes", "--json")
+    assert code == 0, err
+    assert json.loads(out)["commands_skipped"] == [["update-grub"]]
+
+
+def test_skip_commands_where_it_means_nothing_is_an_error(capsys, debian):
+    with pytest.raises(SystemExit) as exc:
+        main(["--root", str(debian), "--skip-commands", "verify"])
+    assert exc.value.code == 2
+    assert "--skip-commands does not apply to 'verify'" in capsys.readouterr().err

@@ -400,3 +400,23 @@ async def test_reboot_step_on_a_tree_that_is_not_the_running_system(make_system)
         calls = len(host.runner.calls)
         await press(pilot, "r")
         assert len(host.runner.calls) == calls and not app.screen.query("#dialog")
+
+
+async def test_skip_commands_writes_files_only_and_says_what_is_left(make_system):
+    """--skip-commands (images, chroots): the apply runs no command, and Apply and Reboot name the ones left."""
+    host = make_system("debian12-amd64")
+    state = WizardState(host=host, facts=detect(host), answers=load_answers_text("crashkernel: 256M\n"),
+                        skip_commands=True)
+    app = KdumpwizApp(state)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n")
+        assert isinstance(app.screen, ReviewScreen)
+        await press(pilot, "a")
+        assert isinstance(app.screen, ApplyScreen)
+        assert "NOT run" in text_of(app) and "update-grub" in text_of(app)
+        assert not any("update-grub" in c for c in host.runner.logical_calls)
+        assert "crashkernel=256M" in host.read_text("/etc/default/grub.d/zz-kdumpwiz.cfg")
+        await press(pilot, "ctrl+n")
+        assert isinstance(app.screen, RebootScreen)
+        assert "Not run (--skip-commands)" in text_of(app) and "update-grub" in text_of(app)

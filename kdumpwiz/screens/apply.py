@@ -57,8 +57,8 @@ class ApplyScreen(StepScreen):
             self.post_message(ApplyProgressed(kind, text))
 
         try:
-            state.apply_result = apply_plan(state.host, state.plan, on_event=event,
-                                            on_output=lambda line: event("output", line))
+            state.apply_result = apply_plan(state.host, state.plan, skip_commands=state.skip_commands,
+                                            on_event=event, on_output=lambda line: event("output", line))
             self.post_message(ApplyFinished("apply", None))
         except KdumpwizError as exc:
             state.apply_error = str(exc)
@@ -80,7 +80,12 @@ class ApplyScreen(StepScreen):
             return
         if message.error is None:
             self.done = True
-            status.update("Done. Every file was written and every command succeeded.")
+            skipped = self.state.apply_result.commands_skipped if self.state.apply_result else []
+            if skipped:
+                status.update("Done. Every file was written; the commands were NOT run (--skip-commands): "
+                              + "; ".join(" ".join(a) for a in skipped) + ".")
+            else:
+                status.update("Done. Every file was written and every command succeeded.")
             status.set_classes("ok")
             nxt = self.query_one("#next", Button)
             nxt.disabled = False
@@ -126,7 +131,8 @@ class ApplyScreen(StepScreen):
             self.post_message(ApplyProgressed(kind, text))
 
         try:
-            rollback(self.state.host, on_event=event, on_output=lambda line: event("output", line))
+            rollback(self.state.host, skip_commands=self.state.skip_commands, on_event=event,
+                     on_output=lambda line: event("output", line))
             self.post_message(ApplyFinished("rollback", None))
         except KdumpwizError as exc:
             self.post_message(ApplyFinished("rollback", str(exc)))

@@ -94,8 +94,13 @@ class RebootScreen(StepScreen):
                 f"kdumpwiz changed the files under {self.state.host.root}, {kind}. Its boot configuration now asks "
                 f"for crashkernel={value}; the kernel reserves that memory when the system boots.\n\n"
                 "Boot that system, then run 'kdumpwiz verify' on it to check that the capture kernel is loaded. "
-                f"To undo: 'kdumpwiz --root {self.state.host.root} rollback'."
+                f"To undo: {self.state.host.cli('rollback')}."
             )
+            skipped = self.state.apply_result.commands_skipped if self.state.apply_result else []
+            if skipped:
+                yield para("Not run (--skip-commands), and needed before that system boots, or its boot loader "
+                           "never sees the change: " + "; ".join(" ".join(a) for a in skipped) + ".",
+                           classes="warning")
             return
         yield section("A reboot is needed")
         yield para(

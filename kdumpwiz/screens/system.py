@@ -155,7 +155,8 @@ class SystemScreen(StepScreen):
 
         run = finish if operation == "finish" else rollback
         try:
-            run(self.state.host, on_event=event, on_output=lambda line: event("output", line))
+            run(self.state.host, skip_commands=self.state.skip_commands, on_event=event,
+                on_output=lambda line: event("output", line))
             self.post_message(ApplyFinished(operation, None))
         except KdumpwizError as exc:
             self.post_message(ApplyFinished(operation, str(exc)))
