@@ -521,8 +521,9 @@ def detect(host: Host, arch: Optional[str] = None, ram: Optional[int] = None) ->
         warnings.append(f"apply {stuck.id} was interrupted before it finished: run {host.cli('apply --finish --yes')} "
                         f"to complete it or {host.cli('rollback')} to undo it")
     if offline:
-        warnings.append("offline image: the running-kernel checks are skipped and commands run through chroot; "
-                        "boot the image and run 'kdumpwiz verify' there to prove the capture kernel loads")
+        warnings.append("offline image: the running-kernel checks are skipped; commands run through chroot, where "
+                        "boot-loader tools usually need /proc, /sys and /dev (--skip-commands writes the files only "
+                        "and lists them); boot the image and run 'kdumpwiz verify' there")
     if memory.source == "meminfo-fallback":
         warnings.append(memory.note)
     if boot.secure_boot:
