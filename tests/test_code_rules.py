@@ -114,7 +114,16 @@ def test_python39_compatible() -> None:
 
 def test_pyflakes_clean() -> None:
     """No unused imports, undefined names or dead variables in the package and the tests."""
-    out = subprocess.run([sys.executable, "-m", "pyflakes", str(PACKAGE), str(ROOT / "tests")],
+    out = subprocess.run([sys.executable, "-m", "pyflakes", str(PACKAGE), str(ROOT / "tests"), str(ROOT / "snapshots"),
+                          str(ROOT / "tests" / "e2e" / "run")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_type_hints_agree() -> None:
+    """mypy over the package: the hints are checked, not decoration (third-party modules without stubs aside)."""
+    out = subprocess.run([sys.executable, "-m", "mypy", "--ignore-missing-imports", "--no-error-summary",
+                          "--cache-dir", str(ROOT / ".mypy_cache"), str(PACKAGE)],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
 

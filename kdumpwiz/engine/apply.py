@@ -540,7 +540,7 @@ def apply_plan(
                                        old_sha256=sha256(old) if old is not None else None,
                                        new_sha256=sha256(change.new_bytes())))
             derived = _backup_derived(host, d, plan.commands)
-            meta_doc = {
+            meta_doc: Dict[str, Any] = {
                 "id": apply_id,
                 "started": time.time(),
                 "crashkernel": plan.crashkernel,
@@ -588,7 +588,7 @@ def _backup_derived(host: Host, apply_dir: str, commands: Sequence[PlannedComman
 
 def _write_files(host: Host, state: StateDir, apply_id: str, files_meta: List[Dict[str, Any]],
                  indexes: Sequence[int], on_event: EventCallback) -> List[str]:
-    written = []
+    written: List[str] = []
     with _deferred_signals():
         for i in indexes:
             meta = files_meta[i]

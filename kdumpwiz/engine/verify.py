@@ -238,7 +238,7 @@ def verify(host: Host, facts: Facts) -> Verification:
         want = configured or (pending or {}).get("crashkernel")
         checks.append(Check("reboot", False,
                             f"the boot configuration asks for crashkernel={want}, the running kernel got "
-                            f"{('crashkernel=' + running.token) if running is not None and running.found else 'none'}",
+                            f"{('crashkernel=' + running.token) if running is not None and running.token else 'none'}",
                             "reboot to use the new configuration", required=False))
 
     test = _test_crash_result(host, facts, state)

@@ -63,8 +63,10 @@ class PackagesScreen(StepScreen):
     def _install(self, cancel: threading.Event) -> None:
         log = self.query_one("#install-log", Log)
         argv = self.state.facts.packages.install_argv
-        result = self.state.host.run(argv, env={"DEBIAN_FRONTEND": "noninteractive"}, cancel=cancel,
-                                     on_output=lambda line: self.app.call_from_thread(log.write_line, line))
+        def show(line: str) -> None:
+            self.app.call_from_thread(log.write_line, line)
+
+        result = self.state.host.run(argv, env={"DEBIAN_FRONTEND": "noninteractive"}, cancel=cancel, on_output=show)
         facts = self.state.fresh_facts()
         self.app.call_from_thread(self._installed, result.ok, result.returncode, result.cancelled, facts)
 

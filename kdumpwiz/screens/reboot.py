@@ -6,7 +6,7 @@ Rebooting needs an explicit confirmation. In the demo the reboot is simulated
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Optional
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -139,7 +139,7 @@ class RebootScreen(StepScreen):
             return
         self.app.push_screen(ConfirmReboot(self.state.facts.hostname, self.state.demo), self._confirmed)
 
-    def _confirmed(self, yes: bool) -> None:
+    def _confirmed(self, yes: Optional[bool]) -> None:
         if not yes:
             return
         state = self.state

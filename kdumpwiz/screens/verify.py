@@ -139,7 +139,7 @@ class VerifyScreen(StepScreen):
             return
         self.app.push_screen(ConfirmCrash(self.state.facts.hostname, self.state.demo), self._crash)
 
-    async def _crash(self, typed: str) -> None:
+    async def _crash(self, typed: Optional[str]) -> None:
         if not typed:
             return
         state = self.state

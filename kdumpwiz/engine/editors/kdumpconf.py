@@ -111,7 +111,7 @@ def _is_example(line: str, keyword: str) -> bool:
     are not examples: inserting after one would split the comment block.
     """
     m = re.match(r"#[ \t]*" + re.escape(keyword) + r"(?=[ \t\r\n]|$)(.*)", _body(line))
-    return bool(m) and not m.group(1).strip().startswith("<")
+    return m is not None and not m.group(1).strip().startswith("<")
 
 
 def set_directive(text: str, keyword: str, value: str) -> str:

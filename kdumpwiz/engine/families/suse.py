@@ -145,9 +145,9 @@ class SuseFamily(FamilyHandler):
         if answers.compression != "default":
             text = shellvars.set_value(text, "KDUMP_DUMPFORMAT", DUMPFORMAT[answers.compression], path=p)
         if answers.extra_args.split():
-            current = (shellvars.get_value(text, "KDUMP_COMMANDLINE_APPEND", path=p) or "").split()
+            append = (shellvars.get_value(text, "KDUMP_COMMANDLINE_APPEND", path=p) or "").split()
             for w in answers.extra_args.split():
-                if w not in current:
-                    current.append(w)
-            text = shellvars.set_value(text, "KDUMP_COMMANDLINE_APPEND", " ".join(current), path=p)
+                if w not in append:
+                    append.append(w)
+            text = shellvars.set_value(text, "KDUMP_COMMANDLINE_APPEND", " ".join(append), path=p)
         return text
