@@ -160,3 +160,17 @@ def test_hints_name_the_same_root(tmp_path):
     plain = tmp_path / "img"
     plain.mkdir()
     assert Host(plain).cli("rollback") == f"'kdumpwiz --root {plain} rollback'"
+
+
+def test_non_root_on_the_live_system_is_told_up_front(monkeypatch):
+    """Detection on / as a normal user warns at once that applying needs root (not only at Apply)."""
+    import os
+
+    from kdumpwiz.engine.detect import detect
+    from kdumpwiz.engine.host import Host, RecordingRunner
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    facts = detect(Host("/", RecordingRunner()))
+    assert any(w.startswith("not running as root") for w in facts.warnings)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    assert not any(w.startswith("not running as root") for w in detect(Host("/", RecordingRunner())).warnings)

@@ -520,6 +520,10 @@ def detect(host: Host, arch: Optional[str] = None, ram: Optional[int] = None) ->
         # files may be written while update-grub & co. never ran.
         warnings.append(f"apply {stuck.id} was interrupted before it finished: run {host.cli('apply --finish --yes')} "
                         f"to complete it or {host.cli('rollback')} to undo it")
+    if host.is_live and os.geteuid() != 0:
+        # Said up front: otherwise the admin reviews a whole plan only to be refused at Apply.
+        warnings.append("not running as root: kdumpwiz can detect and plan, but applying needs root "
+                        "(run it with sudo), and some readings are less exact")
     if offline:
         warnings.append("offline image: the running-kernel checks are skipped; commands run through chroot, where "
                         "boot-loader tools usually need /proc, /sys and /dev (--skip-commands writes the files only "
