@@ -439,9 +439,12 @@ def detect(host: Host, arch: Optional[str] = None, ram: Optional[int] = None) ->
     family = family_for(dist)
     the_arch = read_arch(host, release, arch)
     crash_size = _read_int(host, "/sys/kernel/kexec_crash_size")
-    memory = given_memory(ram) if ram is not None else read_memory(host, crash_size)
-    if offline and ram is None:
+    if ram is not None:
+        memory = given_memory(ram)
+    elif offline:
         memory = Memory(0, 0, "unknown", None, note="offline image: the RAM of the machine that will boot it is unknown")
+    else:
+        memory = read_memory(host, crash_size)
     kexec = read_kexec(host, memory.system_ram_bytes, the_arch)
     method, why = read_boot_method(host, family, the_arch)
     cmdline, detail = bootconfig.configured_cmdline(host, method, release)
