@@ -139,15 +139,13 @@ class SubprocessRunner(Runner):
         if timer:
             timer.daemon = True
             timer.start()
-        watcher = None
         if cancel is not None:
             def _watch() -> None:
                 while not finished.is_set():
                     if cancel.wait(0.2):
                         _stop(cancelled, signal.SIGINT)
                         return
-            watcher = threading.Thread(target=_watch, name="kdumpwiz-cancel", daemon=True)
-            watcher.start()
+            threading.Thread(target=_watch, name="kdumpwiz-cancel", daemon=True).start()
         try:
             assert proc.stdout is not None
             for line in proc.stdout:
@@ -425,8 +423,7 @@ class Host:
         for arg in argv:
             if not isinstance(arg, str) or "\0" in arg:
                 raise HostError(f"internal error: bad argument {arg!r} in {list(argv)!r}")
-        extra = {"cancel": cancel} if cancel is not None else {}
-        return self.runner.run(self.command_argv(argv), timeout=timeout, env=env, on_output=on_output, **extra)
+        return self.runner.run(self.command_argv(argv), timeout=timeout, env=env, on_output=on_output, cancel=cancel)
 
 
 def copy_tree(src: Path, dest: Path) -> None:
