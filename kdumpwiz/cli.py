@@ -172,21 +172,6 @@ def _detect(host: Host, args: argparse.Namespace) -> Facts:
         raise KdumpwizError(str(exc)) from None
 
 
-def _refuse_if_interrupted(host: Host) -> None:
-    """A plan on top of a half-finished apply would diff against files that are
-    neither old nor new; say what happened and how to get out first."""
-    from .engine.apply import interrupted
-    from .engine.errors import ApplyError
-
-    stuck = interrupted(host)
-    if stuck is not None:
-        raise ApplyError(
-            f"apply {stuck.id} was interrupted before it finished (it was changing "
-            f"{', '.join(f['path'] for f in stuck.files) or 'none'}); nothing was planned",
-            hint=f"run {host.cli('apply --finish --yes')} to complete it or {host.cli('rollback')} to undo it",
-        )
-
-
 def _answers(args: argparse.Namespace) -> Answers:
     path = getattr(args, "sub_answers", None) or args.answers
     if path:
@@ -259,11 +244,12 @@ def format_plan(plan: Any) -> str:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """``kdumpwiz plan``."""
+    from .engine.apply import refuse_if_interrupted
     from .engine.plan import build_plan
 
     answers = _answers(args)
     host = make_host(args)
-    _refuse_if_interrupted(host)
+    refuse_if_interrupted(host)
     plan = build_plan(host, _detect(host, args), answers)
     if args.json:
         _out(plan.to_dict())
@@ -283,7 +269,7 @@ def _confirm(question: str) -> bool:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     """``kdumpwiz apply``."""
-    from .engine.apply import apply_plan, finish
+    from .engine.apply import apply_plan, finish, refuse_if_interrupted
     from .engine.plan import build_plan
 
     host = make_host(args)
@@ -295,7 +281,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         _out(result.to_dict()) if args.json else print(f"apply {result.id} finished")
         return EXIT_OK
     answers = _answers(args)
-    _refuse_if_interrupted(host)
+    refuse_if_interrupted(host)
     facts = _detect(host, args)
     plan = build_plan(host, facts, answers)
     if plan.is_empty:

@@ -348,6 +348,22 @@ def interrupted(host: Host) -> Optional[ApplyRecord]:
     return None
 
 
+def refuse_if_interrupted(host: Host) -> None:
+    """Raise ApplyError while an apply is unfinished: finish or undo it first.
+
+    A new plan would diff against files that are partly old, partly new. Used
+    by apply_plan (under the lock) and by the CLI's plan and apply before any
+    planning, so both say the same thing.
+    """
+    stuck = interrupted(host)
+    if stuck is not None:
+        raise ApplyError(
+            f"apply {stuck.id} was interrupted before it finished (it was changing "
+            f"{', '.join(f['path'] for f in stuck.files) or 'no files'}); nothing new was planned or written",
+            hint=f"run {host.cli('apply --finish --yes')} to complete it or {host.cli('rollback')} to undo it",
+        )
+
+
 @contextmanager
 def _deferred_signals() -> Iterator[List[int]]:
     """Hold SIGHUP/SIGINT/SIGTERM until the block ends (main thread only).
@@ -452,7 +468,7 @@ def _filesystem_errors(what: str) -> Callable[[_F], _F]:
                 return func(*args, **kwargs)
             except OSError as exc:
                 where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-                host = args[0] if args and isinstance(args[0], Host) else Host()
+                host: Host = args[0]  # every decorated function takes the host first
                 raise ApplyError(
                     f"{what} stopped: {exc.strerror or exc}{where}; every file kdumpwiz manages is either "
                     f"unchanged or completely written",
@@ -494,12 +510,7 @@ def apply_plan(
     state = StateDir(host)
     with state.lock():
         _sweep(host, state, [c.path for c in plan.files] + [p for c in plan.commands for p in c.produces])
-        stuck = interrupted(host)
-        if stuck is not None:
-            raise ApplyError(
-                f"apply {stuck.id} was interrupted before it finished",
-                hint=f"run {host.cli('rollback')} to undo it, or {host.cli('apply --finish --yes')} to complete it",
-            )
+        refuse_if_interrupted(host)
         # Nothing may have changed since the plan was made (the admin reviewed that diff).
         metas = []
         for i, change in enumerate(plan.files):
