@@ -161,13 +161,17 @@ def _parse_ram(text: str) -> int:
     return ram
 
 
+def _image_ram(args: argparse.Namespace) -> Optional[int]:
+    """The global ``--ram`` in bytes, or None."""
+    return _parse_ram(args.image_ram) if getattr(args, "image_ram", None) else None
+
+
 def _detect(host: Host, args: argparse.Namespace) -> Facts:
     """detect() with the global --arch/--ram; a misplaced --ram is a usage error."""
     from .engine.detect import detect
 
-    ram = _parse_ram(args.image_ram) if getattr(args, "image_ram", None) else None
     try:
-        return detect(host, arch=args.arch, ram=ram)
+        return detect(host, arch=args.arch, ram=_image_ram(args))
     except ValueError as exc:
         raise KdumpwizError(str(exc)) from None
 
@@ -417,10 +421,9 @@ def cmd_wizard(args: argparse.Namespace) -> int:
     from .app import KdumpwizApp
     from .state import WizardState
 
-    facts = _detect(host, args)
-    state = WizardState(host=host, facts=facts, answers=answers, demo=args.demo, ascii=bool(settings["ascii"]),
-                        skip_commands=args.global_skip_commands,
-                        arch=args.arch, ram=facts.memory.system_ram_bytes if facts.memory.source == "given" else None)
+    state = WizardState(host=host, facts=_detect(host, args), answers=answers, demo=args.demo,
+                        ascii=bool(settings["ascii"]), skip_commands=args.global_skip_commands,
+                        arch=args.arch, ram=_image_ram(args))
     app = KdumpwizApp(state, theme=str(settings["theme"]))
     code = app.run(mouse=args.mouse)
     return code or 0
