@@ -6,7 +6,7 @@ failure the screen says what was and was not changed and offers rollback.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from textual import on, work
 from textual.binding import Binding
@@ -14,9 +14,8 @@ from textual.widget import Widget
 from textual.widgets import Button, Log, Static
 
 from ..engine.apply import apply_plan, list_applies, rollback
-from ..engine.errors import KdumpwizError
 from ..messages import ApplyFinished, ApplyProgressed
-from .base import StepScreen, section
+from .base import StepScreen, progress_line, section
 
 
 class ApplyScreen(StepScreen):
@@ -51,28 +50,26 @@ class ApplyScreen(StepScreen):
     @work(thread=True, exclusive=True, group="apply", description="Applying the plan", exit_on_error=False)
     def _apply(self) -> None:
         state = self.state
-        assert state.plan is not None
+        plan = state.plan
+        assert plan is not None
 
-        def event(kind: str, text: str) -> None:
-            self.post_message(ApplyProgressed(kind, text))
+        def run(**report: Any) -> None:
+            # Stored before ApplyFinished is posted: its handler reads the result.
+            state.apply_result = apply_plan(state.host, plan, skip_commands=state.skip_commands, **report)
 
-        try:
-            state.apply_result = apply_plan(state.host, state.plan, skip_commands=state.skip_commands,
-                                            on_event=event, on_output=lambda line: event("output", line))
-            self.post_message(ApplyFinished("apply", None))
-        except KdumpwizError as exc:
-            state.apply_error = str(exc)
-            self.post_message(ApplyFinished("apply", str(exc)))
+        self.run_reporting("apply", run)
 
     @on(ApplyProgressed)
     def _progress(self, message: ApplyProgressed) -> None:
-        prefix = {"command": "$ ", "output": "  ", "file": "* "}.get(message.kind, "")
-        self.query_one("#apply-log", Log).write_line(prefix + message.text)
-        self.state.log.append(prefix + message.text)
+        line = progress_line(message)
+        self.query_one("#apply-log", Log).write_line(line)
+        self.state.log.append(line)
 
     @on(ApplyFinished)
     def _finished(self, message: ApplyFinished) -> None:
         status = self.query_one("#status", Static)
+        if message.operation == "apply":
+            self.state.apply_error = message.error
         if message.operation == "rollback":
             status.update("Rolled back: every file is as it was before the apply." if message.error is None
                           else f"Rollback failed: {message.error}")
@@ -127,12 +124,5 @@ class ApplyScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="apply", description="Rolling back", exit_on_error=False)
     def _rollback(self) -> None:
-        def event(kind: str, text: str) -> None:
-            self.post_message(ApplyProgressed(kind, text))
-
-        try:
-            rollback(self.state.host, skip_commands=self.state.skip_commands, on_event=event,
-                     on_output=lambda line: event("output", line))
-            self.post_message(ApplyFinished("rollback", None))
-        except KdumpwizError as exc:
-            self.post_message(ApplyFinished("rollback", str(exc)))
+        self.run_reporting("rollback", lambda **report: rollback(
+            self.state.host, skip_commands=self.state.skip_commands, **report))

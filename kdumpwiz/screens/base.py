@@ -8,7 +8,7 @@ Back is not only Escape, because tmux delays Escape.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +17,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static
 
+from ..engine.errors import KdumpwizError
+from ..messages import ApplyFinished, ApplyProgressed
 from . import STEPS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -121,6 +123,30 @@ class StepScreen(Screen):
     def action_quit_wizard(self) -> None:
         """Leave the wizard; nothing is written unless Apply ran."""
         self.app.exit()
+
+    # -- engine operations ---------------------------------------------------
+
+    def run_reporting(self, operation: str, run: Callable[..., Any]) -> None:
+        """Call ``run(on_event=..., on_output=...)`` (apply, finish, rollback) from a thread worker.
+
+        Each engine event becomes an ApplyProgressed message and the end an
+        ApplyFinished one (with the error text, if any), so the screen updates
+        on its own thread.
+        """
+        def event(kind: str, text: str) -> None:
+            self.post_message(ApplyProgressed(kind, text))
+
+        try:
+            run(on_event=event, on_output=lambda line: event("output", line))
+        except KdumpwizError as exc:
+            self.post_message(ApplyFinished(operation, str(exc)))
+            return
+        self.post_message(ApplyFinished(operation, None))
+
+
+def progress_line(message: ApplyProgressed) -> str:
+    """A progress event as a log line: '$ ' before commands, '* ' before files, output indented."""
+    return {"command": "$ ", "output": "  ", "file": "* "}.get(message.kind, "") + message.text
 
 
 def section(title: str) -> Static:

@@ -16,10 +16,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Log
 
 from ..engine.apply import ApplyRecord, finish, interrupted, rollback
-from ..engine.errors import KdumpwizError
 from ..engine.sizing import mib
 from ..messages import ApplyFinished, ApplyProgressed
-from .base import StepScreen, para, section
+from .base import StepScreen, para, progress_line, section
 
 
 def _yes_no(value: Optional[bool], yes: str = "yes", no: str = "no", unknown: str = "n/a") -> str:
@@ -150,23 +149,15 @@ class SystemScreen(StepScreen):
     @work(thread=True, exclusive=True, group="recovery", description="Settling an interrupted apply",
           exit_on_error=False)
     def _run_recovery(self, operation: str) -> None:
-        def event(kind: str, text: str) -> None:
-            self.post_message(ApplyProgressed(kind, text))
-
-        run = finish if operation == "finish" else rollback
-        try:
-            run(self.state.host, skip_commands=self.state.skip_commands, on_event=event,
-                on_output=lambda line: event("output", line))
-            self.post_message(ApplyFinished(operation, None))
-        except KdumpwizError as exc:
-            self.post_message(ApplyFinished(operation, str(exc)))
+        engine_op = finish if operation == "finish" else rollback
+        self.run_reporting(operation, lambda **report: engine_op(
+            self.state.host, skip_commands=self.state.skip_commands, **report))
 
     @on(ApplyProgressed)
     def _progress(self, message: ApplyProgressed) -> None:
-        prefix = {"command": "$ ", "output": "  ", "file": "* "}.get(message.kind, "")
         log = self.query_one("#recovery-log", Log)
         log.display = True
-        log.write_line(prefix + message.text)
+        log.write_line(progress_line(message))
 
     @on(ApplyFinished)
     async def _settled(self, message: ApplyFinished) -> None:
