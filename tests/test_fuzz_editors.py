@@ -188,11 +188,20 @@ def _edited_or_refused(label: str, edit: Callable[[], str]) -> Optional[str]:
         return None
 
 
-def _assert_others_unchanged(before: Dict[str, Optional[str]], after: Dict[str, Optional[str]], name: str) -> None:
-    """Every variable but the edited one has the value dash gave it before."""
+def _dash_checked_edit(text: str, new: str, name: str) -> Tuple[Dict[str, Optional[str]], Dict[str, Optional[str]]]:
+    """Check an edit of ``name`` with dash as the oracle; returns every variable's value before and after.
+
+    The result parses, only the target's lines changed, and every other
+    variable has the value dash gave it before.
+    """
+    assert dash_syntax_ok(new), new
+    _assert_only_target_changed(text, new, name)
+    before = dash_values(text, NAMES)
+    after = dash_values(new, NAMES)
     for other in NAMES:
         if other != name:
             assert after[other] == before[other], f"{other} changed: {before[other]!r} -> {after[other]!r}"
+    return before, after
 
 
 @FUZZ
@@ -203,12 +212,8 @@ def test_shellvars_set_value(text: str, name: str, value: str) -> None:
     new = _edited_or_refused("shellvars.set_value", lambda: shellvars.set_value(text, name, value))
     if new is None:
         return
-    assert dash_syntax_ok(new), new
-    _assert_only_target_changed(text, new, name)
-    before = dash_values(text, NAMES)
-    after = dash_values(new, NAMES)
+    before, after = _dash_checked_edit(text, new, name)
     assert after[name] == value, (text, new, after[name], value)
-    _assert_others_unchanged(before, after, name)
     assert shellvars.set_value(new, name, value) == new
 
 
@@ -224,11 +229,7 @@ def test_shellvars_set_cmdline_param(text: str, name: str, token: Optional[str])
     new = _edited_or_refused("shellvars.set_cmdline_param", lambda: shellvars.set_cmdline_param(text, name, "crashkernel", token))
     if new is None:
         return
-    assert dash_syntax_ok(new), new
-    _assert_only_target_changed(text, new, name)
-    before = dash_values(text, NAMES)
-    after = dash_values(new, NAMES)
-    _assert_others_unchanged(before, after, name)
+    before, after = _dash_checked_edit(text, new, name)
     old_val, new_val = before[name] or "", after[name] or ""
     # Known limitation (docs/reliability.md): a $SELF reference is opaque to the
     # editor, so an unbalanced '"' inside the earlier value is not seen.
