@@ -300,6 +300,15 @@ def cmd_apply(args: argparse.Namespace) -> int:
         if not _confirm("Apply these changes?"):
             raise KdumpwizError("not confirmed: nothing was written (pass --yes to apply without a question)")
     result = apply_plan(host, plan, skip_commands=args.skip_commands, on_event=progress)
+    if result.status == "unchanged":
+        # Only commands were planned and --skip-commands leaves them out: nothing is recorded.
+        if args.json:
+            _out({"status": "unchanged", "commands_skipped": result.commands_skipped, "plan": plan.to_dict()})
+        else:
+            print("Nothing written: the plan has no file changes, and its commands are not run (--skip-commands):")
+            for argv in result.commands_skipped:
+                print(f"  not run: {' '.join(argv)}")
+        return EXIT_OK
     if args.json:
         data = result.to_dict()
         data["plan"] = plan.to_dict()
@@ -356,6 +365,11 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         _out(result.to_dict())
     else:
         print(f"Rolled back apply {result.id}: restored {len(result.restored)} file(s), removed {len(result.removed)}.")
+        for argv in result.commands_skipped:
+            print(f"  not run (--skip-commands): {' '.join(argv)}")
+        for argv in result.not_applied:
+            print(f"  not needed: the apply did not run the command this undoes (--skip-commands); "
+                  f"if you ran it by hand, run '{' '.join(argv)}' there too")
     return EXIT_OK
 
 

@@ -158,3 +158,100 @@ def test_not_root_on_live_system_is_refused(monkeypatch):
     monkeypatch.setattr(apply_mod.os, "geteuid", lambda: 1000)
     with pytest.raises(ApplyError, match="must run as root"):
         apply_mod._check_root(Host("/"))
+
+
+# -- a rollback undoes only what the apply did (issue 9, items 10 and 11) ---------------
+
+
+def test_rollback_after_skip_commands_runs_no_undo_of_a_command_never_run(make_system):
+    """apply --skip-commands never ran 'systemctl enable', so rollback must not 'systemctl disable'."""
+    host = make_system("fedora41-x86_64")
+    before = tree_hash(host.root)
+    plan = _plan(host)
+    assert ("systemctl", "enable", "kdump.service") in [c.argv for c in plan.commands]
+    result = apply_plan(host, plan, skip_commands=True)
+    assert result.status == "applied" and ["systemctl", "enable", "kdump.service"] in result.commands_skipped
+    host.runner.calls.clear()
+    undone = rollback(host)
+    assert host.runner.calls == [], "rollback ran commands the apply never ran"
+    assert undone.commands_run == [] and ["systemctl", "disable", "kdump.service"] in undone.not_applied
+    assert tree_hash(host.root) == before
+
+
+def test_rollback_disables_only_what_kdumpwiz_enabled(make_system):
+    """A unit kdumpwiz enabled is disabled again; one enabled before the apply stays enabled."""
+    host = make_system("fedora41-x86_64")
+    apply_plan(host, _plan(host))
+    assert detect(host).service.enabled
+    host.runner.calls.clear()
+    rollback(host)
+    assert ("systemctl", "disable", "kdump.service") in host.runner.logical_calls
+    assert not detect(host).service.enabled
+
+    host = make_system("debian12-amd64")  # kdump-tools.service is enabled on this machine already
+    plan = _plan(host, Answers(crashkernel="256M"))
+    assert not any(c.argv[:2] == ("systemctl", "enable") for c in plan.commands)
+    apply_plan(host, plan)
+    host.runner.calls.clear()
+    rollback(host)
+    assert not any(c[:2] == ("systemctl", "disable") for c in host.runner.logical_calls)
+    assert detect(host).service.enabled
+
+
+def test_an_apply_that_changes_nothing_leaves_no_record(make_system):
+    """Only commands planned and --skip-commands: nothing written, nothing recorded, nothing to roll back."""
+    host = make_system("fedora41-x86_64")
+    before = tree_hash(host.root)
+    first = apply_plan(host, _plan(host), skip_commands=True)
+    again = _plan(host)  # the unit is still not enabled: only 'systemctl enable' is left
+    assert not again.files and again.commands
+    result = apply_plan(host, again, skip_commands=True)
+    assert result.status == "unchanged" and result.id == ""
+    assert [r.id for r in list_applies(host)] == [first.id]
+    undone = rollback(host)
+    assert undone.id == first.id and undone.removed + undone.restored
+    assert tree_hash(host.root) == before
+
+
+def test_rollback_walks_back_apply_by_apply_to_the_original_tree(make_system):
+    """apply A, apply B, an apply that changes nothing: rollback undoes B, then A, then says there is nothing left."""
+    host = make_system("debian12-amd64")
+    before = tree_hash(host.root)
+    a = apply_plan(host, _plan(host, Answers(crashkernel="256M")))
+    after_a = tree_hash(host.root)
+    b = apply_plan(host, _plan(host, Answers(crashkernel="320M")))
+    assert b.files_written and detect(host).boot.configured_crashkernel == "320M"
+    noop = apply_plan(host, _plan(host, Answers(crashkernel="320M")))
+    assert noop.status == "unchanged"
+    assert rollback(host).id == b.id
+    assert tree_hash(host.root) == after_a and detect(host).boot.configured_crashkernel == "256M"
+    assert rollback(host).id == a.id
+    assert tree_hash(host.root) == before
+    with pytest.raises(ApplyError, match="no apply to roll back"):
+        rollback(host)
+
+
+def test_rollback_skips_a_recorded_apply_that_changed_nothing(make_system):
+    """A record with no file written and no command started (e.g. from an older kdumpwiz) is walked over."""
+    host = make_system("fedora41-x86_64")
+    real = apply_plan(host, _plan(host), skip_commands=True)
+    empty = _plan(host)
+    state = StateDir(host)
+    # What kdumpwiz wrote for such an apply before it stopped recording them.
+    apply_mod._run_and_finish(host, state, _fake_record(host, state, empty), [apply_mod._command_doc(c) for c in empty.commands],
+                              set(), [], [], True, apply_mod._noop, None)
+    assert len(list_applies(host)) == 2 and not list_applies(host)[-1].changed
+    assert rollback(host).id == real.id
+
+
+def _fake_record(host, state, plan):
+    """An apply directory holding plan.json and nothing else (no files, no commands run)."""
+    import json
+    apply_id = apply_mod._new_id()
+    d = state.apply_dir(apply_id)
+    os.makedirs(d, mode=0o700)
+    doc = {"id": apply_id, "started": 0.0, "crashkernel": plan.crashkernel, "answers": {}, "files": [], "derived": [],
+           "commands": [apply_mod._command_doc(c) for c in plan.commands]}
+    with open(f"{d}/plan.json", "w") as fh:
+        json.dump(doc, fh)
+    return apply_id

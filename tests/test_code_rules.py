@@ -140,3 +140,73 @@ def test_annotations_are_postponed(path: Path) -> None:
     )
     if annotated:
         assert "from __future__ import annotations" in text, f"{path} lacks 'from __future__ import annotations'"
+
+
+def _engine_import_graph() -> dict:
+    """module -> engine modules it imports, counting imports inside functions (a lazy
+    import hides a cycle, it does not remove it) but not ``if TYPE_CHECKING:`` blocks."""
+    sources = {}
+    for path in sorted(ENGINE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        is_pkg = parts[-1] == "__init__"
+        if is_pkg:
+            parts = parts[:-1]
+        sources[".".join(parts)] = (path, parts if is_pkg else parts[:-1])
+    graph: dict = {}
+    for name, (path, package) in sources.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                skip.update(id(n) for n in ast.walk(node))
+        deps = set()
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            targets = []
+            if isinstance(node, ast.ImportFrom):
+                base = package[: len(package) - node.level + 1] if node.level else []
+                mod = ".".join(base + (node.module.split(".") if node.module else []))
+                targets = [mod] + [f"{mod}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            deps.update(t for t in targets if t in sources and t != name)
+        graph[name] = deps
+    return graph
+
+
+def test_engine_imports_have_no_cycle() -> None:
+    """plan, families and sizing once imported each other in a circle; no module may reach itself again."""
+    graph = _engine_import_graph()
+    assert "kdumpwiz.engine.profiles.redhat" in graph and graph["kdumpwiz.engine.plan"]
+    state: dict = {}
+
+    def visit(node: str, stack: list) -> None:
+        state[node] = "open"
+        for dep in sorted(graph.get(node, ())):
+            if state.get(dep) == "open":
+                cycle = stack[stack.index(dep):] + [dep] if dep in stack else [node, dep]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if dep not in state:
+                visit(dep, stack + [dep])
+        state[node] = "done"
+
+    for mod in sorted(graph):
+        if mod not in state:
+            visit(mod, [mod])
+
+
+@pytest.mark.parametrize("lower, higher", [
+    ("kdumpwiz.engine.profiles", ("families", "sizing", "plan", "apply", "verify", "detect")),
+    ("kdumpwiz.engine.sizing", ("families", "plan", "apply", "verify", "detect")),
+    ("kdumpwiz.engine.families", ("plan", "apply", "verify", "detect")),
+    ("kdumpwiz.engine.crashkernel", ("facts", "host", "sizing", "profiles", "families", "plan")),
+])
+def test_engine_layers(lower: str, higher: tuple) -> None:
+    """A family's facts (profiles) sit below sizing, sizing below the family edit logic, that below the plan."""
+    graph = _engine_import_graph()
+    bad = sorted(f"{mod} imports {dep}" for mod, deps in graph.items()
+                 if mod == lower or mod.startswith(lower + ".")
+                 for dep in deps if any(dep == f"kdumpwiz.engine.{h}" or dep.startswith(f"kdumpwiz.engine.{h}.")
+                                        for h in higher))
+    assert not bad, bad

@@ -670,8 +670,8 @@ def test_command_hanging_past_its_timeout(fixtures):
     root = fx.fresh()
     host = DirectHost(root, SubprocessRunner())
     plan = replace(fx.plan,
-                   commands=(PlannedCommand(("sleep", "5"), "hangs", timeout=0.5),),
-                   rollback_commands=(PlannedCommand(("true",), "harmless"),))
+                   commands=(PlannedCommand(("sleep", "5"), "hangs", timeout=0.5,
+                                             undo=PlannedCommand(("true",), "harmless")),))
     t0 = time.monotonic()
     with pytest.raises(ApplyError, match="timed out") as err:
         apply_plan(host, plan)

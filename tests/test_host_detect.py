@@ -9,7 +9,7 @@ import pytest
 from kdumpwiz.engine.detect import detect, parse_iomem, read_container, read_secure_boot
 from kdumpwiz.engine.errors import HostError
 from kdumpwiz.engine.facts import Distro
-from kdumpwiz.engine.families import family_for
+from kdumpwiz.engine.profiles import family_for
 from kdumpwiz.engine.host import Host, RecordingRunner
 
 

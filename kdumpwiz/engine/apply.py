@@ -37,7 +37,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 from .errors import ApplyError, HostError, LockedError
 from .host import CommandResult, Host
-from .plan import Plan, PlannedCommand, sha256
+from .changes import PlannedCommand, sha256
+from .plan import Plan
 
 STATE_DIR = "/var/lib/kdumpwiz"
 SELINUX_XATTR = "security.selinux"
@@ -63,12 +64,17 @@ class ApplyRecord:
     crashkernel: str
     started: float
     files: List[Dict[str, Any]]
-    commands: List[Dict[str, Any]]          # {"argv": [...], "produces": [...], "timeout": s}
-    rollback_commands: List[Dict[str, Any]]
+    commands: List[Dict[str, Any]]          # {"argv": [...], "produces": [...], "timeout": s, "undo": {...} | None}
+    #: Only in records written before commands carried their own undo: run unconditionally.
+    legacy_rollback_commands: Optional[List[Dict[str, Any]]] = None
     derived: List[Dict[str, Any]] = field(default_factory=list)
     derived_after: Dict[str, Optional[str]] = field(default_factory=dict)
     done_files: List[int] = field(default_factory=list)
     done_commands: List[int] = field(default_factory=list)
+    #: Commands the apply started, whatever became of them: a killed or failed one may still have acted.
+    attempted_commands: List[int] = field(default_factory=list)
+    #: Commands not run because of --skip-commands.
+    skipped_commands: List[int] = field(default_factory=list)
     failed_command: Optional[Dict[str, Any]] = None
     answers: Dict[str, Any] = field(default_factory=dict)
 
@@ -82,7 +88,13 @@ class ApplyRecord:
             "files": [f["path"] for f in self.files],
             "commands": [c["argv"] for c in self.commands],
             "failed_command": self.failed_command,
+            "changed": self.changed,
         }
+
+    @property
+    def changed(self) -> bool:
+        """True when this apply wrote a file or ran a command: something a rollback can undo."""
+        return bool(self.done_files or self.attempted_commands)
 
 
 @dataclass
@@ -251,7 +263,8 @@ class StateDir:
             started=meta.get("started", 0.0),
             files=meta.get("files", []),
             commands=meta.get("commands", []),
-            rollback_commands=meta.get("rollback_commands", []),
+            legacy_rollback_commands=None if all("undo" in c for c in meta.get("commands", []))
+            else meta.get("rollback_commands", []),
             derived=meta.get("derived", []),
             answers=meta.get("answers", {}),
         )
@@ -272,7 +285,12 @@ class StateDir:
             if kind == "file":
                 rec.done_files.append(ev["index"])
                 rec.status = "applying"
+            elif kind == "command-start":
+                rec.attempted_commands.append(ev["index"])
+                rec.status = "applying"
             elif kind == "command":
+                if ev["index"] not in rec.attempted_commands:
+                    rec.attempted_commands.append(ev["index"])  # journals written before command-start existed
                 if ev.get("returncode") == 0:
                     rec.done_commands.append(ev["index"])
                 rec.status = "applying"
@@ -281,6 +299,7 @@ class StateDir:
             elif kind == "status":
                 rec.status = ev["status"]
                 rec.failed_command = ev.get("failed_command")
+                rec.skipped_commands.extend(ev.get("skipped_index", []))
             elif kind == "rollback-file":
                 rec.status = "rolling_back"
         if rec.status in ("prepared", "applying", "rolling_back"):
@@ -507,6 +526,12 @@ def apply_plan(
     written (each whole) and ``kdumpwiz rollback`` restores them.
     """
     _check_root(host)
+    if not plan.files and (skip_commands or not plan.commands):
+        refuse_if_interrupted(host)
+        # Nothing would be written or run: no record, or a later rollback would
+        # "undo" this no-op instead of the apply that really changed the machine.
+        on_event("done", "nothing to change")
+        return ApplyResult("", "unchanged", [], [], [list(c.argv) for c in plan.commands])
     state = StateDir(host)
     with state.lock():
         _sweep(host, state, [c.path for c in plan.files] + [p for c in plan.commands for p in c.produces])
@@ -559,7 +584,6 @@ def apply_plan(
                 "files": files_meta,
                 "derived": derived,
                 "commands": [_command_doc(c) for c in plan.commands],
-                "rollback_commands": [_command_doc(c) for c in plan.rollback_commands],
             }
             _write_private(f"{d}/plan.json", json.dumps(meta_doc, indent=2, sort_keys=True).encode())
         except OSError as exc:
@@ -577,7 +601,8 @@ def apply_plan(
 
 
 def _command_doc(cmd: PlannedCommand) -> Dict[str, Any]:
-    return {"argv": list(cmd.argv), "produces": list(cmd.produces), "timeout": cmd.timeout, "reason": cmd.reason}
+    return {"argv": list(cmd.argv), "produces": list(cmd.produces), "timeout": cmd.timeout, "reason": cmd.reason,
+            "undo": _command_doc(cmd.undo) if cmd.undo is not None else None}
 
 
 def _backup_derived(host: Host, apply_dir: str, commands: Sequence[PlannedCommand]) -> List[Dict[str, Any]]:
@@ -626,6 +651,7 @@ def _run_and_finish(host: Host, state: StateDir, apply_id: str, commands: Sequen
                     on_event: EventCallback, on_output: Optional[Callable[[str], None]]) -> ApplyResult:
     results: List[CommandResult] = []
     skipped: List[List[str]] = []
+    skipped_index: List[int] = []
     for i, cmd in enumerate(commands):
         argv = list(cmd["argv"])
         timeout = float(cmd.get("timeout", 900.0))
@@ -633,8 +659,12 @@ def _run_and_finish(host: Host, state: StateDir, apply_id: str, commands: Sequen
             continue
         if skip_commands:
             skipped.append(argv)
+            skipped_index.append(i)
             continue
         on_event("command", " ".join(argv))
+        # Journalled before it runs: if kdumpwiz dies while it runs, a rollback
+        # still knows the command may have acted and runs its undo.
+        state.journal(apply_id, {"event": "command-start", "index": i, "argv": argv})
         result = host.run(argv, timeout=timeout, on_output=on_output)
         results.append(result)
         state.journal(apply_id, {"event": "command", "index": i, "argv": argv, "returncode": result.returncode})
@@ -650,7 +680,7 @@ def _run_and_finish(host: Host, state: StateDir, apply_id: str, commands: Sequen
             )
     _record_derived(host, state, apply_id, derived)
     status = "applied"
-    state.journal(apply_id, {"event": "status", "status": status, "skipped": skipped})
+    state.journal(apply_id, {"event": "status", "status": status, "skipped": skipped, "skipped_index": skipped_index})
     rec = state.load(apply_id)
     state.set_pending({"apply_id": apply_id, "crashkernel": rec.crashkernel if rec else "", "time": time.time(),
                        "answers": rec.answers if rec else {}})
@@ -713,10 +743,11 @@ def _pick(state: StateDir, apply_id: Optional[str], statuses: Tuple[str, ...]) -
             raise ApplyError(f"apply {apply_id} is {rec.status}; expected {' or '.join(statuses)}")
         return rec
     for rec in reversed(records):
-        if rec.status in statuses:
+        if rec.status in statuses and (rec.status != "applied" or rec.changed):
+            # A rollback walks back over finished applies that changed nothing
+            # (commands only, all skipped): there is nothing to undo in them. An
+            # interrupted or failed one is still picked: it blocks new applies.
             return rec
-        if rec.status == "rolled_back":
-            continue
     raise ApplyError("there is no apply to " + ("roll back" if "applied" in statuses else "finish"),
                      hint="nothing was changed by kdumpwiz on this machine" if not records else None)
 
@@ -730,12 +761,38 @@ class RollbackResult:
     removed: List[str]
     commands_run: List[CommandResult]
     commands_skipped: List[List[str]]
+    #: Undos not run because the apply never ran their command (it had --skip-commands):
+    #: if the admin ran that command by hand, the undo is theirs to run too.
+    not_applied: List[List[str]] = field(default_factory=list)
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON form."""
         return {"id": self.id, "restored": self.restored, "removed": self.removed,
                 "commands_run": [{"argv": list(r.argv), "returncode": r.returncode} for r in self.commands_run],
-                "commands_skipped": self.commands_skipped}
+                "commands_skipped": self.commands_skipped, "not_applied": self.not_applied}
+
+
+def _undos(rec: ApplyRecord) -> Tuple[List[Dict[str, Any]], List[List[str]]]:
+    """(undo commands to run, newest first; undos of commands the apply skipped).
+
+    An undo runs only when the apply started its command (``systemctl
+    disable`` only after kdumpwiz's own ``systemctl enable``): a command that
+    failed or was cut off may still have acted, and its undo returns the
+    machine to where it was before the apply either way.
+    """
+    if rec.legacy_rollback_commands is not None:
+        return list(rec.legacy_rollback_commands), []
+    run: List[Dict[str, Any]] = []
+    not_applied: List[List[str]] = []
+    for i in reversed(range(len(rec.commands))):
+        undo = rec.commands[i].get("undo")
+        if not undo:
+            continue
+        if i in rec.attempted_commands:
+            run.append(undo)
+        elif i in rec.skipped_commands:
+            not_applied.append(list(undo["argv"]))
+    return run, not_applied
 
 
 @_filesystem_errors("rollback")
@@ -780,7 +837,8 @@ def rollback(host: Host, apply_id: Optional[str] = None, *, skip_commands: bool 
             restored_derived = _restore_derived(host, state, rec)
         results: List[CommandResult] = []
         skipped: List[List[str]] = []
-        for cmd in rec.rollback_commands if (restored or removed or rec.done_files) else []:
+        undos, not_applied = _undos(rec)
+        for cmd in undos:
             argv = list(cmd["argv"])
             if cmd.get("produces") and all(p in restored_derived for p in cmd["produces"]):
                 on_event("file", f"restored {', '.join(cmd['produces'])} (so '{' '.join(argv)}' is not needed)")
@@ -800,7 +858,7 @@ def rollback(host: Host, apply_id: Optional[str] = None, *, skip_commands: bool 
         if pending and pending.get("apply_id") == rec.id:
             state.set_pending(None)
         on_event("done", "rollback complete")
-        return RollbackResult(rec.id, restored, removed, results, skipped)
+        return RollbackResult(rec.id, restored, removed, results, skipped, not_applied)
 
 
 def _restore_derived(host: Host, state: StateDir, rec: ApplyRecord) -> List[str]:

@@ -27,7 +27,7 @@ from .facts import (
     Packages,
     Service,
 )
-from .families import family_for, handler
+from .profiles import family_for, profile
 from .host import Host
 
 SUPPORTED_ARCHES = ("x86_64", "aarch64", "ppc64le", "s390x")
@@ -457,12 +457,12 @@ def detect(host: Host, arch: Optional[str] = None, ram: Optional[int] = None) ->
         efi=host.is_dir("/sys/firmware/efi"),
         secure_boot=read_secure_boot(host),
         lockdown=read_lockdown(host),
-        files=tuple(handler(family).boot_files(host, method)) if family else (),
+        files=tuple(profile(family).boot_files(host, method)) if family else (),
         configured_cmdline=cmdline,
         configured_crashkernel=configured_ck,
         detail=f"{why}; {detail}",
     )
-    fam = handler(family) if family else None
+    fam = profile(family) if family else None
     packages = fam.packages(host, dist) if fam else Packages((), (), (), ())
     service = read_service(host, fam.service_unit) if fam else Service("", False, False, None)
     dump = read_dump(host, fam.current_dump_path(host) if fam else "/var/crash")

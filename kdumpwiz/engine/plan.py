@@ -10,99 +10,18 @@ configuration with the edits applied in memory -- that the planned
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import os
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from . import bootconfig, crashkernel
+from .changes import FileChange, PlannedCommand
 from .answers import Answers
 from .errors import BlockedError, CrashkernelError, IneffectiveEditError, KdumpwizError
 from .facts import Facts
+from .families import handler
 from .host import Host
 from .sizing import Checked, Suggestion, check_value, kernel_reservation, suggest
-
-
-def sha256(data: bytes) -> str:
-    """Hex SHA-256 of ``data`` (journal and backups compare by hash)."""
-    return hashlib.sha256(data).hexdigest()
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """One file: its old text (None = does not exist yet) and its new text."""
-
-    path: str
-    old: Optional[str]
-    new: str
-    reason: str
-    mode: int = 0o644  # only used when the file is created
-    encoding: str = "utf-8"  # grubenv is a byte block: latin-1 maps it 1:1
-
-    def old_bytes(self) -> Optional[bytes]:
-        """The exact bytes the file must hold before the apply (None: absent)."""
-        return None if self.old is None else self.old.encode(self.encoding)
-
-    def new_bytes(self) -> bytes:
-        """The exact bytes the apply writes."""
-        return self.new.encode(self.encoding)
-
-    @property
-    def created(self) -> bool:
-        """True when the file does not exist yet."""
-        return self.old is None
-
-    @property
-    def diff(self) -> str:
-        """Unified diff old -> new with ``a/``/``b/`` paths (``/dev/null`` for a new file)."""
-        old_lines = (self.old or "").splitlines(keepends=True)
-        new_lines = self.new.splitlines(keepends=True)
-        lines = list(
-            difflib.unified_diff(
-                old_lines,
-                new_lines,
-                fromfile="/dev/null" if self.old is None else f"a{self.path}",
-                tofile=f"b{self.path}",
-            )
-        )
-        out = []
-        for line in lines:
-            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-        return "".join(out)
-
-    def to_dict(self) -> Dict[str, Any]:
-        """JSON form: path, reason, created, diff."""
-        return {"path": self.path, "reason": self.reason, "created": self.created, "diff": self.diff}
-
-
-@dataclass(frozen=True)
-class PlannedCommand:
-    """A command to run after the files are written, with why."""
-
-    argv: Tuple[str, ...]
-    reason: str
-    timeout: float = 900.0
-    env: Tuple[Tuple[str, str], ...] = ()
-    #: Files the command regenerates (grub.cfg): backed up before it runs, so a
-    #: rollback can restore them byte for byte instead of regenerating them.
-    produces: Tuple[str, ...] = ()
-
-    def to_dict(self) -> Dict[str, Any]:
-        """JSON form: argv (list), reason and the files it regenerates."""
-        return {"argv": list(self.argv), "reason": self.reason, "produces": list(self.produces)}
-
-
-@dataclass(frozen=True)
-class FamilyChanges:
-    """What a family handler proposes: file edits, commands and explanations."""
-
-    files: Tuple[FileChange, ...]
-    commands: Tuple[PlannedCommand, ...]
-    notes: Tuple[str, ...] = ()
-    warnings: Tuple[str, ...] = ()
-    rollback_commands: Tuple[PlannedCommand, ...] = ()
-    boot_changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,8 +41,12 @@ class Plan:
     commands: Tuple[PlannedCommand, ...]
     notes: Tuple[str, ...]
     warnings: Tuple[str, ...]
-    rollback_commands: Tuple[PlannedCommand, ...]
     reboot_needed: bool
+
+    @property
+    def rollback_commands(self) -> Tuple[PlannedCommand, ...]:
+        """What a rollback runs, newest first: the undo of every command the apply runs."""
+        return tuple(c.undo for c in reversed(self.commands) if c.undo is not None)
 
     @property
     def is_empty(self) -> bool:
@@ -214,8 +137,6 @@ def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
     cannot be edited safely, and :class:`KdumpwizError` when the edited boot
     configuration would not produce the planned value.
     """
-    from .families import handler  # late: families import this module's dataclasses
-
     if facts.blockers:
         raise BlockedError(
             "kdump cannot be set up here: " + "; ".join(b.reason for b in facts.blockers),
@@ -275,7 +196,6 @@ def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
         commands=changes.commands,
         notes=tuple(notes),
         warnings=tuple(warnings),
-        rollback_commands=changes.rollback_commands,
         reboot_needed=reboot_needed,
     )
 

@@ -23,6 +23,8 @@ from . import crashkernel
 from .crashkernel import GIB, MIB, Reservation
 from .facts import Facts
 from .host import Host
+from .profiles import profile
+from .profiles.redhat import RHEL8_AUTO
 
 #: The system must keep at least this much RAM for itself after the reservation.
 MIN_REMAINING = 512 * MIB
@@ -34,15 +36,6 @@ ROUND_TO = 16 * MIB
 RUNTIME_BASE = 64 * MIB
 #: Headroom on the sum of the parts (the parts are measurements of compressed files).
 SAFETY = 0.10
-
-#: RHEL 8 kernels implement crashkernel=auto themselves (never upstream, §2.7).
-RHEL8_AUTO = {
-    "x86_64": "1G-64G:160M,64G-1T:280M,1T-:512M",
-    "s390x": "4G-64G:160M,64G-1T:256M,1T-:512M",
-    "aarch64": "2G-:768M",
-    "ppc64le": "2G-4G:384M,4G-16G:512M,16G-64G:1G,64G-128G:2G,128G-:4G",
-}
-
 
 def _round_up(value: int, unit: int) -> int:
     return -(-value // unit) * unit
@@ -131,8 +124,6 @@ def capture_kernel_factor(arch: str) -> int:
 
 def estimate(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, int]], List[str]]:
     """(bytes, parts, remarks) of what the capture kernel needs on this machine."""
-    from .families import handler
-
     parts: List[Tuple[str, int]] = []
     remarks: List[str] = []
     k = facts.kernel
@@ -152,7 +143,7 @@ def estimate(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, int]], List
     else:
         parts.append(("initrd (file not found; typical size assumed)", 96 * MIB))
     parts.append(("capture-kernel runtime (kernel allocations, udev, makedumpfile)", RUNTIME_BASE))
-    cpus = handler(facts.family).capture_cpus(host, facts) if facts.family else 1
+    cpus = profile(facts.family).capture_cpus(host, facts) if facts.family else 1
     if cpus > 1:
         parts.append((f"{cpus} CPUs brought up in the capture kernel (1 MiB each)", cpus * MIB))
     ram = facts.memory.system_ram_bytes
@@ -174,14 +165,12 @@ def estimate(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, int]], List
 
 def suggest(host: Host, facts: Facts) -> Suggestion:
     """The crashkernel value kdumpwiz suggests for this machine, with reasons."""
-    from .families import handler
-
     ram = facts.memory.system_ram_bytes
     reasons: List[str] = []
     warnings: List[str] = []
     baseline_value, baseline_source = (None, "no distribution default known")
     if facts.family:
-        found = handler(facts.family).distro_default(host, facts)
+        found = profile(facts.family).distro_default(host, facts)
         if found:
             baseline_value, baseline_source = found
     baseline_bytes = 0

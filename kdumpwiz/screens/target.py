@@ -16,6 +16,7 @@ from textual.widgets import Input, RadioSet, Static
 from ..engine.answers import Target
 from ..engine.errors import KdumpwizError
 from ..engine.families import handler
+from ..engine.profiles import profile
 from ..engine.sizing import mib
 from ..widgets.choice import MarkedRadioButton
 from .base import StepScreen, para, section
@@ -38,8 +39,7 @@ class TargetScreen(StepScreen):
         """Type choice, the fields of each type, format options."""
         state = self.state
         a = state.answers
-        fam = handler(state.facts.family)
-        types = fam.target_types
+        types = profile(state.facts.family).target_types
         yield section("Dump target")
         with RadioSet(id="target-type"):
             for t in types:

@@ -1,0 +1,84 @@
+"""What each distribution family *is*: its files, packages, service and defaults.
+
+A :class:`Profile` holds a family's facts -- which packages and service it uses,
+where its files live, which ``crashkernel=`` its own tools would choose on a
+given release and architecture, how many CPUs its capture kernel brings up --
+and nothing about editing. Detection and sizing read profiles; the family
+handlers in :mod:`~kdumpwiz.engine.families` add the edit logic on top. This
+package imports nothing above the host, the editors and the crashkernel model,
+so the sizing that depends on it never reaches back into planning (the first
+build had plan, families and sizing importing each other in a circle).
+
+:func:`family_for` picks the family from the os-release ``ID`` *and*
+``ID_LIKE`` tokens (RHEL 9 and Amazon Linux 2023 carry only "fedora"; Oracle 7
+and SLES carry none), never from ``ID_LIKE`` alone when the ``ID`` is known.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+from ..facts import Distro, Facts, Packages
+from ..host import Host
+
+DEBIAN_IDS = {"debian", "ubuntu", "linuxmint", "pop", "raspbian", "elementary", "zorin", "kali", "devuan"}
+REDHAT_IDS = {"rhel", "centos", "rocky", "almalinux", "oracle", "ol", "fedora", "amzn", "cloudlinux",
+              "scientific", "eurolinux", "circle", "navy"}
+SUSE_IDS = {"sles", "sled", "opensuse", "opensuse-leap", "opensuse-tumbleweed", "sle-micro", "sl-micro", "suse"}
+
+
+def family_for(distro: Distro) -> Optional[str]:
+    """"debian", "redhat", "suse" or None for ``distro``."""
+    if distro.id in DEBIAN_IDS:
+        return "debian"
+    if distro.id in REDHAT_IDS:
+        return "redhat"
+    if distro.id in SUSE_IDS:
+        return "suse"
+    like = set(distro.like)
+    # An unknown ID (a derivative) is accepted through ID_LIKE, in an order
+    # that puts the most specific token first ("rhel fedora" is Red Hat).
+    if like & {"ubuntu", "debian"}:
+        return "debian"
+    if like & {"rhel", "fedora", "centos"}:
+        return "redhat"
+    if like & {"suse", "opensuse", "sles"}:
+        return "suse"
+    return None
+
+
+class Profile:
+    """The facts of one distribution family. Subclasses fill in the details."""
+
+    name = ""
+    service_unit = ""
+    supported_boot_methods: Tuple[str, ...] = ()
+    target_types: Tuple[str, ...] = ("local", "ssh", "nfs")
+
+    def packages(self, host: Host, distro: Distro) -> Packages:
+        """Which kdump packages are installed and which are missing."""
+        raise NotImplementedError
+
+    def boot_files(self, host: Host, method: str) -> List[str]:
+        """The boot configuration files of ``method`` that exist on ``host``."""
+        raise NotImplementedError
+
+    def boot_method_remedy(self, method: str) -> str:
+        """What to do when ``method`` is not supported."""
+        return f"configure crashkernel= for the {method} boot path by hand (see the field guide); kdumpwiz refuses to guess"
+
+    def current_dump_path(self, host: Host) -> str:
+        """The local dump directory configured today (default /var/crash)."""
+        return "/var/crash"
+
+    def distro_default(self, host: Host, facts: Facts) -> Optional[Tuple[str, str]]:
+        """(crashkernel value, where it comes from) that the distribution's tools would use."""
+        return None
+
+    def extra_facts(self, host: Host) -> Dict[str, object]:
+        """Family-specific facts for ``Facts.extra`` (e.g. Debian's USE_KDUMP)."""
+        return {}
+
+    def capture_cpus(self, host: Host, facts: Facts) -> int:
+        """CPUs the capture kernel brings up (its nr_cpus=)."""
+        return 1
