@@ -174,3 +174,38 @@ def test_suse_refuses_raw_target(make_system):
     host = make_system("sles15-ppc64le")
     with pytest.raises(KdumpwizError, match="not supported by the suse"):
         build_plan(host, detect(host), Answers(target=Target(type="raw", device="/dev/sdb1")).validate())
+
+
+# What each release's kdump-tools package installs as /etc/default/grub.d/kdump-tools.cfg, from outside
+# the code: Debian 12 1:1.8.1 and Debian 13 1:1.10.7 read from the packages (trixie .deb extracted:
+# 'crashkernel=512M-:192M' on amd64, the tiered value on arm64/ppc64el); Debian's arm64/ppc64el files
+# debian/kdump-tools.grub.{arm64,ppc64el} (salsa kdump-tools via kaloronahuang/kdump-tools 5ace24e);
+# Ubuntu 24.04-26.04 amd64 machines' kdump-tools.cfg and /proc/cmdline (tiered), Ubuntu's 26.04
+# server guide (canonical/ubuntu-server-documentation aaa816e: "the current default"); Ubuntu 22.04
+# amd64 keeps Debian's 512M-:192M.
+UBUNTU_TIERED = "2G-4G:320M,4G-32G:512M,32G-64G:1024M,64G-128G:2048M,128G-:4096M"
+
+
+@pytest.mark.parametrize("distro_id, version, arch, expected", [
+    ("debian", "12", "x86_64", "384M-:128M"),
+    ("debian", "12", "aarch64", UBUNTU_TIERED),
+    ("debian", "13", "x86_64", "512M-:192M"),
+    ("debian", "13", "ppc64le", UBUNTU_TIERED),
+    ("ubuntu", "22.04", "x86_64", "512M-:192M"),
+    ("ubuntu", "22.04", "aarch64", UBUNTU_TIERED),
+    ("ubuntu", "24.04", "x86_64", UBUNTU_TIERED),
+    ("ubuntu", "25.10", "x86_64", UBUNTU_TIERED),
+    ("ubuntu", "26.04", "x86_64", UBUNTU_TIERED),
+])
+def test_debian_family_default_follows_the_release(make_system, distro_id, version, arch, expected):
+    """Before kdump-tools is installed, the predicted default is the one that release's package ships."""
+    from dataclasses import replace
+
+    from kdumpwiz.engine.facts import Distro
+    from kdumpwiz.engine.profiles import profile
+
+    host = make_system("no-kexec")  # Ubuntu 24.04 without kdump-tools: no kdump-tools.cfg to read
+    facts = detect(host)
+    facts = replace(facts, arch=arch, distro=Distro(id=distro_id, version=version, like=(), name=distro_id))
+    value, source = profile("debian").distro_default(host, facts)
+    assert value == expected, source

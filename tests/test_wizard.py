@@ -66,14 +66,18 @@ async def test_demo_from_start_to_verified_with_test_crash(tmp_path):
         await press(pilot, "enter")
         assert isinstance(app.screen, ReviewScreen)
         review = text_of(app)
-        assert "zz-kdumpwiz.cfg" in review and "crashkernel=288M" in review and "USE_KDUMP=1" in review
+        # Ubuntu 24.04's own tiered default (512M on 16 GiB) covers the estimate: it is kept, no
+        # drop-in is written, and the plan only switches kdump-tools on.
+        assert "zz-kdumpwiz.cfg" not in review and "USE_KDUMP=1" in review
+        assert "crashkernel=2G-4G:320M,4G-32G:512M," in review and "512 MiB" in review
         await pilot.press("enter")  # Enter alone never applies
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
-        assert not host.exists("/etc/default/grub.d/zz-kdumpwiz.cfg")
+        assert "USE_KDUMP=0" in host.read_text("/etc/default/kdump-tools")
         await press(pilot, "a")
         assert isinstance(app.screen, ApplyScreen) and app.screen.done
-        assert host.exists("/etc/default/grub.d/zz-kdumpwiz.cfg")
+        assert "USE_KDUMP=1" in host.read_text("/etc/default/kdump-tools")
+        assert not host.exists("/etc/default/grub.d/zz-kdumpwiz.cfg")
         await press(pilot, "enter")
         assert isinstance(app.screen, RebootScreen) and "reboot" in text_of(app).lower()
         await press(pilot, "r")

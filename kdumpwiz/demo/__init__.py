@@ -3,14 +3,16 @@
 :func:`build_demo_root` writes a fake root tree of a realistic Ubuntu 24.04
 x86_64 server into a directory: 16 GiB of RAM (as /proc/iomem shows it), 8 CPUs,
 legacy BIOS boot with GRUB, the running kernel 6.8.0-48-generic, and
-kdump-tools 1:1.10.3ubuntu2 installed and enabled with the amd64 default it
-inherits from Debian, ``crashkernel=512M-:192M``, in
-``/etc/default/grub.d/kdump-tools.cfg``. The running command line has no
-``crashkernel=`` yet (the package was installed, the machine not rebooted), so
-nothing is reserved: ``/sys/kernel/kexec_crash_size`` is 0. The debconf question
-"enable kdump-tools?" was answered no, so ``USE_KDUMP=0``. The 192 MiB default is
-smaller than this machine's estimate, which is what makes the demo's plan
-interesting: a drop-in with a larger value and the reasons for it.
+kdump-tools 1:1.10.3ubuntu2 installed and enabled with Ubuntu's tiered default
+(``2G-4G:320M,4G-32G:512M,...``: 512 MiB on 16 GiB) in
+``/etc/default/grub.d/kdump-tools.cfg``. It was installed by curtin as a server
+is, so ``GRUB_CMDLINE_LINUX_DEFAULT`` is empty, and grub 2.12 ships no
+``init-select.cfg``. The running command line has no ``crashkernel=`` yet (the
+package was installed, the machine not rebooted), so nothing is reserved:
+``/sys/kernel/kexec_crash_size`` is 0. The debconf question "enable
+kdump-tools?" was answered no, so ``USE_KDUMP=0``. The default covers this
+machine's estimate, so the demo's plan keeps it and shows why: it enables
+kdump-tools and asks for the reboot that makes the reservation.
 
 Kernel and initrd files are sparse, so the tree costs a few hundred KiB of disk.
 Nothing here reads the real system or imports the engine; the tree is plain data
@@ -25,7 +27,7 @@ from typing import Any, Dict
 from .treebuilder import (
     CPU_MODELS,
     MiB,
-    UBUNTU2404_GRUB_DEFAULT,
+    UBUNTU2404_SERVER_GRUB_DEFAULT,
     UBUNTU2404_LSB_RELEASE,
     UBUNTU2404_OS_RELEASE,
     UBUNTU2404_VERSIONS,
@@ -48,8 +50,8 @@ _RELEASE = "6.8.0-48-generic"
 _ROOT_LV = "/dev/mapper/ubuntu--vg-ubuntu--lv"
 _BOOT_UUID = "5d0a5f3e-1b7c-4c53-9b7e-2f1d8c3a6e41"
 _ROOT_UUID = "0b2c6f47-8e0a-4f6f-a2f4-9c7d1e5b3a28"
-#: Debian's amd64 default since kdump-tools 1:1.9, which Ubuntu 24.04's 1:1.10.3ubuntu2 is built from.
-_DEFAULT_CRASHKERNEL = "512M-:192M"
+#: Ubuntu 24.04's kdump-tools.cfg on amd64 (1:1.10.3ubuntu2; see profiles.debian.packaged_default).
+_DEFAULT_CRASHKERNEL = "2G-4G:320M,4G-32G:512M,32G-64G:1024M,64G-128G:2048M,128G-:4096M"
 _IOMEM = x86_bios_iomem(16, x86_kernel_children(0x2c600000, 0x1400e87, 0x9d4000, 0x3bd7c0, 0x31c000))
 
 DEMO_SPEC: Dict[str, Any] = {
@@ -65,8 +67,8 @@ DEMO_SPEC: Dict[str, Any] = {
     "page_size": 4096,
     "blockers": (),
     "running_crashkernel": None,
-    "notes": "Ubuntu 24.04 server, 16 GiB BIOS/GRUB, kdump-tools installed with its 512M-:192M default "
-             "but not rebooted yet: nothing reserved",
+    "notes": "Ubuntu 24.04 server, 16 GiB BIOS/GRUB, kdump-tools installed with its tiered default "
+             "(512M here) but not rebooted yet: nothing reserved",
 }
 
 
@@ -83,7 +85,7 @@ def _demo_system() -> DebianSystem:
         iomem=_IOMEM,
         memtotal_kb=memtotal_kb(ram_bytes(_IOMEM), 0.026),
         swap_kb=4194300,
-        cmdline=f"BOOT_IMAGE=/vmlinuz-{_RELEASE} root={_ROOT_LV} ro quiet splash",
+        cmdline=f"BOOT_IMAGE=/vmlinuz-{_RELEASE} root={_ROOT_LV} ro",
         mounts=render_mounts([
             f"{_ROOT_LV} / ext4 rw,relatime 0 0",
             "/dev/sda2 /boot ext4 rw,relatime 0 0",
@@ -115,8 +117,8 @@ def _demo_system() -> DebianSystem:
         pretty_name="Ubuntu",
         debian_version="trixie/sid",
         lsb_release=UBUNTU2404_LSB_RELEASE,
-        grub_default=UBUNTU2404_GRUB_DEFAULT,
-        grub_cmdline_default=f"quiet splash crashkernel={_DEFAULT_CRASHKERNEL}",
+        grub_default=UBUNTU2404_SERVER_GRUB_DEFAULT,
+        grub_cmdline_default=f" crashkernel={_DEFAULT_CRASHKERNEL}",
         root_arg=_ROOT_LV,
         root_fs_uuid=_BOOT_UUID,
         boot_on_root=False,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -936,7 +937,22 @@ GRUB_TIMEOUT=0
 GRUB_DISTRIBUTOR=`( . /etc/os-release; echo ${NAME:-Ubuntu} ) 2>/dev/null || echo Ubuntu`
 """ + _UBUNTU_GRUB_TAIL
 
-# grub-common's comment-only drop-in (Debian and Ubuntu).
+# What curtin leaves on an installed Ubuntu server: it rewrites GRUB_CMDLINE_LINUX_DEFAULT to the
+# console= tokens it carries over, which on a plain server are none (canonical/curtin
+# curtin/commands/install_grub.py, replace_linux_default; 737e305).
+UBUNTU2404_SERVER_GRUB_DEFAULT = UBUNTU2404_GRUB_DEFAULT.replace('GRUB_CMDLINE_LINUX_DEFAULT="quiet splash"',
+                                                                 'GRUB_CMDLINE_LINUX_DEFAULT=""')
+
+# curtin's own drop-in with its defaults (probe_additional_os=False, terminal=console), written by
+# write_grub_config: the last block is joined without a final newline (canonical/curtin 737e305,
+# curtin/commands/install_grub.py; its unit test test_write_grub_config_defaults asserts that string).
+CURTIN_SETTINGS_CFG = ("# Curtin disable grub os prober that might find other OS installs.\n"
+                       'GRUB_DISABLE_OS_PROBER="true"\n'
+                       "# Curtin configured GRUB_TERMINAL value\n"
+                       'GRUB_TERMINAL="console"')
+
+# grub-common's comment-only drop-in (Debian 11/12 and Ubuntu up to 22.04: grub 2.06). grub 2.12
+# (Debian 13, Ubuntu 24.04) no longer ships it: Debian 2.12~rc1-5 removes it (#1042707).
 INIT_SELECT_CFG = """\
 # Work around a bug in the obsolete init-select package which broke
 # grub-mkconfig when init-select was removed but not purged.  This file does
@@ -1247,6 +1263,16 @@ fi
     return header + menu + adv + tail
 
 
+def ships_init_select(packages: Sequence["DebPackage"]) -> bool:
+    """True when the installed grub-common (2.06 and older) still ships init-select.cfg."""
+    return any(p.name == "grub-common" and _grub_before_212(p.version) for p in packages)
+
+
+def _grub_before_212(version: str) -> bool:
+    upstream = version.split(":")[-1].split("-")[0].split("+")[0]
+    return tuple(int(x) for x in re.findall(r"\d+", upstream)[:2]) < (2, 12)
+
+
 def build_debian_family(tree: Tree, s: DebianSystem) -> None:
     """Write a Debian/Ubuntu machine: common files, GRUB, dpkg database, kernel, kdump-tools."""
     m = s.machine
@@ -1258,7 +1284,8 @@ def build_debian_family(tree: Tree, s: DebianSystem) -> None:
 
     # GRUB configuration: /etc/default/grub, then grub.d/*.cfg in byte order.
     tree.text("etc/default/grub", s.grub_default)
-    tree.text("etc/default/grub.d/init-select.cfg", INIT_SELECT_CFG)
+    if ships_init_select(s.packages):
+        tree.text("etc/default/grub.d/init-select.cfg", INIT_SELECT_CFG)
     for name, content in s.grub_d.items():
         tree.text(f"etc/default/grub.d/{name}", content)
     tree.text("boot/grub/grub.cfg", render_debian_grub_cfg(s), s.grub_cfg_mode)
@@ -1353,7 +1380,8 @@ def deb_core_packages(flavour: str, arch_deb: str, versions: Dict[str, str], ker
         DebPackage("grub-common", g, arch_deb, "GRand Unified Bootloader (common files)",
                    installed_size=12884, maintainer=grub_maint, source="grub2",
                    depends="gettext-base, lsb-base (>= 3.0-6), libc6 (>= 2.34), libdevmapper1.02.1 (>= 2:1.02.36)",
-                   conffiles=(("/etc/default/grub.d/init-select.cfg", md5_text(INIT_SELECT_CFG)),)),
+                   conffiles=((("/etc/default/grub.d/init-select.cfg", md5_text(INIT_SELECT_CFG)),)
+                              if _grub_before_212(g) else ())),
         DebPackage("grub2-common", g, arch_deb, "GRand Unified Bootloader (common files for version 2)",
                    installed_size=1092, maintainer=grub_maint, source="grub2",
                    depends=f"grub-common (= {g}), dpkg (>= 1.15.4) | install-info"),

@@ -115,18 +115,29 @@ class DebianProfile(Profile):
                     return found[-1], f"kdump-tools' default ({KDUMP_TOOLS_CFG})"
             except EditError:
                 pass
+        return self.packaged_default(facts)
+
+    @staticmethod
+    def packaged_default(facts: Facts) -> Tuple[str, str]:
+        """What the release's kdump-tools package would install as kdump-tools.cfg on this arch.
+
+        arm64 and ppc64el have had the tiered value since 2018 (debian/kdump-tools.grub.{arm64,ppc64el});
+        the "default" file for amd64 and the rest is 384M-:128M in Debian 12 (1:1.8.1) and 512M-:192M
+        from 1:1.9 on (Debian 13 ships 1:1.10.7 with it, read from the trixie .deb). Ubuntu changed
+        amd64 to the tiered value in its own delta by 24.04 (1:1.10.3ubuntu2: captures of 24.04
+        machines; 24.10-26.04 /proc/cmdline captures and the 26.04 server guide), while 22.04
+        (1:1.6.10ubuntu2) keeps 512M-:192M. s390x takes its value from the postinst's zipl preset.
+        """
         d = facts.distro
         tiered_arch = facts.arch in ("aarch64", "ppc64le")
-        if d.id == "ubuntu":
-            # 24.04's kdump-tools (1:1.10.3ubuntu2) follows Debian's 512M-:192M on amd64; the tiered
-            # string is documented as "the current default" (field guide §4.2: first release unverified).
-            newer = tuple(int(x) for x in (d.version.split(".") + ["0"])[:2] if x.isdigit()) >= (24, 10)
-            value = TIERED if (newer or tiered_arch) else "512M-:192M"
-            return value, f"the kdump-tools default of Ubuntu {d.version} {facts.arch}"
         if facts.arch == "s390x":
-            return "384M-:128M", f"the kdump-tools default of {d.name} s390x"
+            return "384M-:128M", f"the kdump-tools default of {d.name or d.id} s390x (zipl preset)"
+        if d.id == "ubuntu":
+            version = tuple(int(x) for x in (d.version.split(".") + ["0"])[:2] if x.isdigit())
+            value = TIERED if (tiered_arch or version >= (24, 4)) else "512M-:192M"
+            return value, f"the kdump-tools default of Ubuntu {d.version} {facts.arch}"
         if tiered_arch:
-            return TIERED, f"the kdump-tools default of {d.name} {facts.arch}"
+            return TIERED, f"the kdump-tools default of {d.name or d.id} {facts.arch}"
         value = "384M-:128M" if d.id == "debian" and 0 < d.major <= 12 else "512M-:192M"
         return value, f"the kdump-tools default of {d.name or d.id} {facts.arch}"
 
