@@ -302,6 +302,31 @@ def test_token_reported() -> None:
     assert evaluate("crashkernel=256M -- crashkernel=1G", 8 * G).token == "1G"
 
 
+def test_spec_keeps_the_low_half_of_a_pair() -> None:
+    """A ,high reservation is decided by two tokens: the spec names both (low first, as kdumptool writes)."""
+    res = evaluate("root=/dev/vda2 crashkernel=240M,high crashkernel=72M,low quiet", 16 * G)
+    assert res.spec == "72M,low 240M,high" and res.low_bytes == 72 * M and res.reserved_bytes == 240 * M
+    assert evaluate("crashkernel=240M,high", 16 * G).spec == "240M,high"          # default low, no token
+    assert evaluate("crashkernel=72M,low crashkernel=256M", 16 * G).spec == "256M"  # plain wins, low ignored
+    assert evaluate_value("72M,low 240M,high", 16 * G).reserved_bytes == 240 * M
+
+
+@pytest.mark.parametrize("spec, arch, problem", [
+    ("72M,low 240M,high", "x86_64", None),
+    ("240M,high", "aarch64", None),
+    ("240M,high", "ppc64le", "has no crashkernel=...,high"),
+    ("72M,low", "x86_64", "outside the subset"),
+    ("256M 240M,high", "x86_64", "must end in ,high or ,low"),
+    ("72M,low 64M,low 240M,high", "x86_64", "two ,low values"),
+    ("072M,low 240M,high", "x86_64", "leading zero"),
+])
+def test_spec_problem(spec, arch, problem) -> None:
+    from kdumpwiz.engine.crashkernel import spec_problem
+
+    got = spec_problem(spec, arch)
+    assert (got is None) if problem is None else (got is not None and problem in got), got
+
+
 def test_to_dict() -> None:
     res = evaluate_value("256M@16M", 8 * G)
     assert res.to_dict() == {
@@ -313,6 +338,8 @@ def test_to_dict() -> None:
         "offset": 16 * M,
         "high": False,
         "error": None,
+        "low_token": None,
+        "spec": "256M@16M",
     }
 
 

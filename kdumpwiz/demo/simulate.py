@@ -150,7 +150,7 @@ def simulate_reboot(host: Host, *, load: bool = True) -> Optional[str]:
         if m:
             text = text.replace(m.group(0), f"MemTotal:       {int(m.group(1)) - size // 1024} kB", 1)
             meminfo.write_text(text)
-    return res.token if res.found else None
+    return res.spec if res.found else None
 
 
 def simulate_crash_and_capture(host: Host) -> str:

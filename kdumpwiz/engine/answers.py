@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional
 
 import yaml
 
+from .crashkernel import normalize_spec
 from .errors import AnswersError
 
 TARGET_TYPES = ("local", "ssh", "nfs", "raw")
@@ -118,11 +119,11 @@ class Answers:
         """Check every field; returns self."""
         if not isinstance(self.crashkernel, str) or not self.crashkernel.strip():
             raise AnswersError(f"crashkernel: must be a size like 256M, a range list, or 'auto'; got {self.crashkernel!r}")
-        self.crashkernel = self.crashkernel.strip()
-        if self.crashkernel.startswith("crashkernel="):
-            self.crashkernel = self.crashkernel[len("crashkernel="):]
-        if any(c.isspace() for c in self.crashkernel) or "\0" in self.crashkernel:
-            raise AnswersError(f"crashkernel: {self.crashkernel!r} must be a single value without spaces")
+        self.crashkernel = normalize_spec(self.crashkernel)
+        words = self.crashkernel.split(" ")
+        if "\0" in self.crashkernel or (len(words) > 1 and not all(w.endswith((",low", ",high")) for w in words)):
+            raise AnswersError(f"crashkernel: {self.crashkernel!r} must be a single value without spaces "
+                               "(or a ',low' and ',high' pair such as '72M,low 240M,high')")
         if isinstance(self.dump_level, bool) or not isinstance(self.dump_level, int) or not 0 <= self.dump_level <= 31:
             raise AnswersError(f"dump_level: must be an integer from 0 to 31, got {self.dump_level!r}")
         if self.compression not in COMPRESSIONS:

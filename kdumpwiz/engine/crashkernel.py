@@ -101,6 +101,20 @@ class Reservation:
     offset: Optional[int]
     high: bool
     error: Optional[str]
+    #: The explicit ``,low`` token's value used next to ``,high`` (None: the arch default or no high path).
+    low_token: Optional[str] = None
+
+    @property
+    def spec(self) -> Optional[str]:
+        """The deciding value(s) as kdumpwiz writes them: ``256M``, or ``72M,low 240M,high`` for a pair.
+
+        A ``,high`` reservation is decided by two tokens; reporting only the
+        high one hides the low area SUSE's calibration asks for, so the pair is
+        kept together (the ``,low`` first, as kdumptool emits it).
+        """
+        if self.high and self.low_token is not None and self.token is not None:
+            return f"{self.low_token} {self.token}"
+        return self.token
 
     @property
     def ok(self) -> bool:
@@ -118,6 +132,8 @@ class Reservation:
             "offset": self.offset,
             "high": self.high,
             "error": self.error,
+            "low_token": self.low_token,
+            "spec": self.spec,
         }
 
 
@@ -556,12 +572,32 @@ def evaluate(cmdline: str, system_ram: int, arch: str = "x86_64") -> Reservation
         offset=base or None,
         high=high,
         error=None,
+        low_token=low_tok if high else None,
     )
 
 
+def spec_words(spec: str) -> List[str]:
+    """The value of each ``crashkernel=`` token of a spec (``"72M,low 240M,high"`` -> two values)."""
+    return spec.split()
+
+
+def spec_cmdline(spec: str) -> str:
+    """The command-line text of a spec: ``crashkernel=72M,low crashkernel=240M,high``."""
+    return " ".join(_NAME + v for v in spec_words(spec))
+
+
+def normalize_spec(text: str) -> str:
+    """A spec as typed (``crashkernel=`` prefixes optional, any spacing) in kdumpwiz's spelling."""
+    return " ".join(w[len(_NAME):] if w.startswith(_NAME) else w for w in text.split())
+
+
 def evaluate_value(value: str, system_ram: int, arch: str = "x86_64") -> Reservation:
-    """Convenience: evaluate 'crashkernel=' + value as a one-token command line."""
-    return evaluate(_NAME + value, system_ram, arch)
+    """Convenience: evaluate 'crashkernel=' + value as a one-token command line.
+
+    A spec of several values (a ``,low``/``,high`` pair) is evaluated as the
+    command line of all its tokens.
+    """
+    return evaluate(spec_cmdline(value) if " " in value.strip() else _NAME + value, system_ram, arch)
 
 
 def matched_range(value: str, system_ram: int) -> Optional[Tuple[int, Optional[int], int]]:
@@ -616,6 +652,43 @@ def _canonical_mem(text: str, units: str, what: str) -> Tuple[Optional[int], Opt
         return None, f"{what} {text!r}: unit {unit!r} is outside the subset ({unit_list})"
     shift = {"M": 20, "G": 30, "T": 40}[unit]
     return int(digits) << shift, None
+
+
+def spec_problem(spec: str, arch: str) -> Optional[str]:
+    """None if kdumpwiz may write ``spec`` on ``arch``, else a one-line reason.
+
+    A spec is one value of the canonical subset (:func:`canonical_problem`),
+    or on the arches with ``,high`` (x86_64, arm64, riscv64, loongarch64) the
+    pair SUSE's kdumptool writes: ``X,high`` alone or ``Y,low X,high``, each
+    size a plain decimal with unit M or G. The pair is what SUSE calibrates
+    and keeps on x86_64, so it must survive a plan that keeps it.
+    """
+    words = spec_words(spec)
+    if len(words) == 1 and not words[0].endswith(",high"):
+        return canonical_problem(words[0])
+    if not words:
+        return canonical_problem(spec)
+    kinds: Dict[str, str] = {}
+    for w in words:
+        for suffix in (",high", ",low"):
+            if w.endswith(suffix):
+                size = w[: -len(suffix)]
+                problem = _canonical_mem(size, "MG", f"{suffix[1:]} size")[1]
+                if problem is not None:
+                    return problem
+                if suffix in kinds:
+                    return f"two {suffix} values ({kinds[suffix]}, {w}); the kernel would use only the last"
+                kinds[suffix] = w
+                break
+        else:
+            return f"{w!r}: with several values each must end in ,high or ,low (a plain size disables them)"
+    if ",high" not in kinds:
+        return "a ,low value reserves nothing without a ,high one"
+    if normalize_arch(arch) not in ARCHES_HIGH_LOW:
+        return f"{arch} has no crashkernel=...,high (only x86_64, aarch64, riscv64, loongarch64)"
+    if len(words) > 2:
+        return "at most one ,low and one ,high value"
+    return None
 
 
 def canonical_problem(value: str) -> Optional[str]:

@@ -247,7 +247,7 @@ def read_kexec(host: Host, ram: int, arch: str) -> KexecState:
         crash_size=_read_int(host, "/sys/kernel/kexec_crash_size"),
         iomem_ranges=tuple(crash_ranges),
         running_cmdline=cmdline,
-        running_crashkernel=res.token if res is not None and res.found else None,
+        running_crashkernel=res.spec if res is not None and res.found else None,
     )
 
 
@@ -451,7 +451,7 @@ def detect(host: Host, arch: Optional[str] = None, ram: Optional[int] = None) ->
     configured_ck = None
     if cmdline is not None:
         res = crashkernel.evaluate(cmdline, memory.system_ram_bytes or 1, the_arch)
-        configured_ck = res.token if res.found else None
+        configured_ck = res.spec if res.found else None
     boot = BootInfo(
         method=method,
         efi=host.is_dir("/sys/firmware/efi"),

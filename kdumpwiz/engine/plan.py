@@ -162,10 +162,12 @@ def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
     if after is None:
         raise KdumpwizError(f"cannot read the boot configuration back after the planned edit: {detail}")
     got = kernel_reservation(after, facts)
-    if got.token != value or got.reserved_bytes != checked.reservation.reserved_bytes:
+    want = checked.reservation
+    if (got.spec != want.spec or got.reserved_bytes != want.reserved_bytes or got.low_bytes != want.low_bytes
+            or got.high != want.high):
         raise IneffectiveEditError(
-            f"after the planned edit the next boot would use crashkernel={got.token} ({detail}), "
-            f"not crashkernel={value}; kdumpwiz will not write a change that does not take effect",
+            f"after the planned edit the next boot would use {crashkernel.spec_cmdline(got.spec or '') or 'no crashkernel='} "
+            f"({detail}), not {crashkernel.spec_cmdline(value)}; kdumpwiz will not write a change that does not take effect",
             hint="a configuration file that is read later overrides the value; see the boot files listed by "
             "'kdumpwiz detect'",
         )
@@ -213,9 +215,9 @@ def _keep_configured(facts: Facts, suggestion: Suggestion) -> Optional[str]:
     valid, canonical and reserves at least the suggested amount.
     """
     token = facts.boot.configured_crashkernel
-    if not token or crashkernel.canonical_problem(token) is not None:
+    if not token or crashkernel.spec_problem(token, facts.arch) is not None:
         return None
-    res = kernel_reservation(f"crashkernel={token}", facts)
+    res = kernel_reservation(crashkernel.spec_cmdline(token), facts)
     if res.reserved_bytes >= suggestion.reserved_bytes and check_value(token, facts, suggestion).ok:
         return token
     return None

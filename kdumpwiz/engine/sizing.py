@@ -175,7 +175,7 @@ def suggest(host: Host, facts: Facts) -> Suggestion:
             baseline_value, baseline_source = found
     baseline_bytes = 0
     if baseline_value:
-        res = kernel_reservation(f"crashkernel={baseline_value}", facts)
+        res = kernel_reservation(crashkernel.spec_cmdline(baseline_value), facts)
         baseline_bytes = res.reserved_bytes
         if res.ok:
             reasons.append(
@@ -193,7 +193,7 @@ def suggest(host: Host, facts: Facts) -> Suggestion:
     est, parts, remarks = estimate(host, facts)
     reasons.append(f"estimate for this machine: {mib(est)} (" + ", ".join(f"{w}: {mib(b)}" for w, b in parts) + ")")
     reasons.extend(remarks)
-    if baseline_bytes >= est and baseline_value and crashkernel.canonical_problem(baseline_value) is None:
+    if baseline_bytes >= est and baseline_value and crashkernel.spec_problem(baseline_value, facts.arch) is None:
         value, reserved = baseline_value, baseline_bytes
         reasons.append(f"the distribution default ({mib(baseline_bytes)}) covers the estimate, so it is kept as it is")
     else:
@@ -235,15 +235,15 @@ def _max_safe(ram: int) -> int:
 def check_value(value: str, facts: Facts, suggestion: Optional[Suggestion] = None) -> Checked:
     """Check a crashkernel value: accepted by the kernel, canonical, safe for this RAM."""
     ram = facts.memory.system_ram_bytes
-    res = kernel_reservation(f"crashkernel={value}", facts)
+    res = kernel_reservation(crashkernel.spec_cmdline(value), facts)
     problems: List[str] = []
     warnings: List[str] = []
     hint = None
     if not res.ok:
         problems.append(f"the kernel would reserve nothing: {res.error or 'no reservation'}")
         hint = "use a plain size such as 256M, or ranges whose first start is at most this machine's RAM"
-    elif crashkernel.canonical_problem(value) is not None:
-        problems.append(f"not written by kdumpwiz: {crashkernel.canonical_problem(value)}")
+    elif crashkernel.spec_problem(value, facts.arch) is not None:
+        problems.append(f"not written by kdumpwiz: {crashkernel.spec_problem(value, facts.arch)}")
         hint = "use a plain size such as 256M or 1G, or start-end:size ranges"
     else:
         total = res.reserved_bytes + res.low_bytes + res.cma_bytes

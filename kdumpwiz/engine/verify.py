@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+from . import crashkernel
 from .apply import StateDir
 from .errors import BlockedError, KdumpwizError
 from .facts import Facts
@@ -147,10 +148,10 @@ def verify(host: Host, facts: Facts) -> Verification:
                             "boot the image and run 'kdumpwiz verify' on the running machine"))
     if facts.blockers or facts.offline:
         return Verification(False, tuple(checks), False, configured,
-                            running.token if running is not None and running.found else None, None)
+                            running.spec if running is not None and running.found else None, None)
 
     if running is not None and running.found:
-        checks.append(Check("cmdline", True, f"/proc/cmdline has crashkernel={running.token}"))
+        checks.append(Check("cmdline", True, f"/proc/cmdline has {crashkernel.spec_cmdline(running.spec or '')}"))
     else:
         fix = (f"reboot: the boot configuration already asks for crashkernel={configured}"
                if configured else "run 'kdumpwiz apply' (or the wizard), then reboot")
@@ -231,14 +232,14 @@ def verify(host: Host, facts: Facts) -> Verification:
             required=False,
         ))
 
-    reboot_pending = bool(configured) and (running is None or running.token != configured)
-    if pending and running is not None and running.token != pending.get("crashkernel"):
+    reboot_pending = bool(configured) and (running is None or running.spec != configured)
+    if pending and running is not None and running.spec != pending.get("crashkernel"):
         reboot_pending = True
     if reboot_pending:
         want = configured or (pending or {}).get("crashkernel")
         checks.append(Check("reboot", False,
                             f"the boot configuration asks for crashkernel={want}, the running kernel got "
-                            f"{('crashkernel=' + running.token) if running is not None and running.token else 'none'}",
+                            f"{crashkernel.spec_cmdline(running.spec) if running is not None and running.spec else 'none'}",
                             "reboot to use the new configuration", required=False))
 
     test = _test_crash_result(host, facts, state)
@@ -247,7 +248,7 @@ def verify(host: Host, facts: Facts) -> Verification:
                             test["detail"], "" if test.get("new_dumps") else test.get("fix", ""), required=False))
     armed = all(c.ok for c in checks if c.required)
     return Verification(armed, tuple(checks), reboot_pending, configured,
-                        running.token if running is not None and running.found else None, test)
+                        running.spec if running is not None and running.found else None, test)
 
 
 def _test_crash_result(host: Host, facts: Facts, state: StateDir) -> Optional[Dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import Iterable, Optional
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from ..engine.crashkernel import normalize_spec
 from ..engine.plan import resolve_auto
 from ..engine.sizing import check_value, mib, suggest
 from ..widgets.memory_bar import MemoryBar
@@ -61,7 +62,7 @@ class MemoryScreen(StepScreen):
         self.action_next()
 
     def _show_check(self, text: str) -> None:
-        value = text.strip().removeprefix("crashkernel=")
+        value = normalize_spec(text)
         label = self.query_one("#check", Static)
         if not value:
             label.update("Type a value, e.g. " + (self.state.suggestion.value if self.state.suggestion else "256M"))
@@ -69,7 +70,8 @@ class MemoryScreen(StepScreen):
         checked = check_value(value, self.state.facts, self.state.suggestion)
         res = checked.reservation
         if checked.ok:
-            msg = f"OK: the kernel reserves {mib(res.reserved_bytes)} with this value on this machine."
+            low = f" (and {mib(res.low_bytes)} low, below 4 GiB)" if res.high and res.low_bytes else ""
+            msg = f"OK: the kernel reserves {mib(res.reserved_bytes)}{low} with this value on this machine."
             for w in checked.warnings:
                 msg += f"\nWarning: {w}"
             label.set_classes("ok" if not checked.warnings else "warning")
@@ -84,9 +86,7 @@ class MemoryScreen(StepScreen):
 
     def validate_step(self) -> Optional[str]:
         """Only values the kernel accepts and that leave enough RAM; stores the answer."""
-        value = self.query_one("#crashkernel", Input).value.strip()
-        if value.startswith("crashkernel="):
-            value = value[len("crashkernel="):]
+        value = normalize_spec(self.query_one("#crashkernel", Input).value)
         if not value:
             return "enter a crashkernel= value"
         checked = check_value(value, self.state.facts, self.state.suggestion)

@@ -116,14 +116,17 @@ def check_key(key: str) -> None:
 
 
 def check_token(key: str, token: Optional[str]) -> None:
-    """Refuse a token that is not exactly one word with the key ``key``.
+    """Refuse a token that is not one or more words, each with the key ``key``, single-spaced.
 
     Anything else would make the edit non-idempotent (the next run would not
-    find the token again) or insert more than one parameter.
+    find the token again) or insert another parameter. Several words are for
+    pairs like ``crashkernel=72M,low crashkernel=240M,high``: they go in
+    together where the first old one was, as perl-bootloader puts them.
     """
     if token is None:
         return
-    if OPAQUE in token or split(token) != [token] or key_value(token)[0] != key:
+    words = split(token)
+    if OPAQUE in token or not words or " ".join(words) != token or any(key_value(w)[0] != key for w in words):
         raise EditError(f"{token!r} is not a single {key}= kernel parameter")
     _, unbalanced = _spans(token)
     if unbalanced:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import List
 
 from ..bootconfig import grub_debian_files, read_texts
+from .. import crashkernel
 from ..changes import FamilyChanges
 from ..editors import shellvars
 from ..errors import EditError
@@ -45,7 +46,7 @@ class DebianFamily(FamilyHandler):
 
     def plan_changes(self, host, facts, answers, value, suggestion):  # type: ignore[override]
         """The drop-in, /etc/default/kdump-tools, update-grub and the service."""
-        token = f"crashkernel={value}"
+        token = crashkernel.spec_cmdline(value)
         files = []
         notes: List[str] = []
         warnings: List[str] = []

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import List
 
 from ..bootconfig import bls_entries, grubenv_path
+from .. import crashkernel
 from ..changes import FamilyChanges, FileChange, PlannedCommand
 from ..editors import bls as bls_ed
 from ..editors import cmdline as cmdline_ed
@@ -38,7 +39,7 @@ class RedHatFamily(FamilyHandler):
 
     def plan_changes(self, host, facts, answers, value, suggestion):  # type: ignore[override]
         """BLS entries / grubenv / /etc/default/grub / /etc/kernel/cmdline, kdump.conf, zipl, service."""
-        token = f"crashkernel={value}"
+        token = crashkernel.spec_cmdline(value)
         reason = f"reserve memory for the capture kernel ({token})"
         files: List[FileChange] = []
         notes: List[str] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import List
 
+from .. import crashkernel
 from ..changes import FamilyChanges
 from ..editors import shellvars
 from ..profiles.suse import GRUB_DEFAULT, SYSCONFIG, SuseProfile
@@ -28,7 +29,7 @@ class SuseFamily(FamilyHandler):
 
     def plan_changes(self, host, facts, answers, value, suggestion):  # type: ignore[override]
         """KDUMP_CRASHKERNEL and friends, GRUB_CMDLINE_LINUX_DEFAULT, grub2-mkconfig, service."""
-        token = f"crashkernel={value}"
+        token = crashkernel.spec_cmdline(value)
         files = []
         notes: List[str] = []
         boot = edit_file(
