@@ -155,19 +155,145 @@ def test_redhat_ssh_target(make_system):
     assert kdumpconf.get(conf, "ssh") is None and "-F" not in kdumpconf.get(conf, "core_collector").split()
 
 
-def test_suse_sets_kdump_crashkernel_and_keeps_escaped_quotes(make_system):
+def test_suse_15_sp6_writes_grub_only_and_keeps_escaped_quotes(make_system):
+    """kdump 2.0 (SLE-15-SP6 branch, 9e9a829: no KDUMP_CRASHKERNEL, no kdump-commandline.service): the grub line only."""
     host = make_system("opensuse-leap156-x86_64")
     grub_before = host.read_text("/etc/default/grub")
+    sysconfig_before = host.read_text("/etc/sysconfig/kdump")
     plan = plan_apply(host, Answers(crashkernel="320M", target=Target(type="nfs", host="nfs.example.com:/exports",
                                                                        path="/crash")).validate())
     sysconfig = host.read_text("/etc/sysconfig/kdump")
-    assert shellvars.get_value(sysconfig, "KDUMP_CRASHKERNEL") == "crashkernel=320M"
+    assert "KDUMP_CRASHKERNEL" not in sysconfig_before and "KDUMP_CRASHKERNEL" not in sysconfig
     assert shellvars.get_value(sysconfig, "KDUMP_SAVEDIR") == "nfs://nfs.example.com/exports/crash"
     grub = host.read_text("/etc/default/grub")
     before_value = shellvars.get_value(grub_before, "GRUB_CMDLINE_LINUX_DEFAULT")
     after_value = shellvars.get_value(grub, "GRUB_CMDLINE_LINUX_DEFAULT")
     assert after_value == f"{before_value} crashkernel=320M"
     assert ["grub2-mkconfig", "-o", "/boot/grub2/grub.cfg"] in [list(c.argv) for c in plan.commands]
+    text = " ".join(plan.notes)
+    assert "kdump-commandline.service" not in text and "2.0.x" in text
+
+
+# Expected bytes below come from running perl-bootloader's shell pbl (openSUSE/perl-bootloader master
+# 143f4c3, include/library lib_add_option/lib_set_cmdline_grub) and kdumptool commandline (openSUSE/kdump
+# master 34da4b8, kdumptool/kdumptool) on copies of these files under unshare -m.
+PBL_CASES = [
+    # case a: appended at the end, inner quotes stay escaped, the rest of the file byte-identical
+    ('GRUB_CMDLINE_LINUX_DEFAULT="splash=silent mitigations=auto quiet security=apparmor acpi_osi=\\"!Windows 2015\\""\n'
+     'GRUB_CMDLINE_LINUX=""\n', "crashkernel=256M",
+     'GRUB_CMDLINE_LINUX_DEFAULT="splash=silent mitigations=auto quiet security=apparmor acpi_osi=\\"!Windows 2015\\" '
+     'crashkernel=256M"\nGRUB_CMDLINE_LINUX=""\n'),
+    # case b: an old value is replaced where it was
+    ('GRUB_CMDLINE_LINUX_DEFAULT="splash=silent crashkernel=128M quiet"\n', "crashkernel=256M",
+     'GRUB_CMDLINE_LINUX_DEFAULT="splash=silent crashkernel=256M quiet"\n'),
+    # case c: kdumptool's one argument with both tokens replaces the old pair at the first one's place
+    ('GRUB_CMDLINE_LINUX_DEFAULT="quiet crashkernel=200M,high x crashkernel=72M,low"\n',
+     "crashkernel=72M,low crashkernel=240M,high",
+     'GRUB_CMDLINE_LINUX_DEFAULT="quiet crashkernel=72M,low crashkernel=240M,high x"\n'),
+    # case e: every GRUB_CMDLINE_LINUX_DEFAULT= line becomes the one new line (sed /^.../c)
+    ('GRUB_CMDLINE_LINUX_DEFAULT="a"\nX=1\nGRUB_CMDLINE_LINUX_DEFAULT="b"\n', "crashkernel=256M",
+     'GRUB_CMDLINE_LINUX_DEFAULT="b crashkernel=256M"\nX=1\nGRUB_CMDLINE_LINUX_DEFAULT="b crashkernel=256M"\n'),
+    # case e': a self-reference is flattened
+    ('GRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT x"\n',
+     "crashkernel=256M",
+     'GRUB_CMDLINE_LINUX_DEFAULT="quiet x crashkernel=256M"\nGRUB_CMDLINE_LINUX_DEFAULT="quiet x crashkernel=256M"\n'),
+]
+
+
+@pytest.mark.parametrize("before, option, after", PBL_CASES)
+def test_pbl_edit_is_byte_identical_to_perl_bootloader(before, option, after):
+    from kdumpwiz.engine.editors import pbl
+
+    assert pbl.set_default_option(before, option) == after
+    assert pbl.set_default_option(after, option) == after, "pbl run again changes nothing"
+
+
+@pytest.mark.parametrize("text, why", [
+    # a literal $ (single quotes) would be written unescaped inside double quotes and expand next time
+    ("GRUB_CMDLINE_LINUX_DEFAULT='quiet $x'\n", "backtick"),
+    ('GRUB_CMDLINE_LINUX_DEFAULT="quiet \\\n  splash"\n', "several lines"),
+    ('export GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n', "does not start with"),
+])
+def test_pbl_edit_refuses_what_pbl_would_garble(text, why):
+    from kdumpwiz.engine.editors import pbl
+
+    with pytest.raises(EditError, match=why):
+        pbl.set_default_option(text, "crashkernel=256M")
+
+
+def test_tumbleweed_auto_keeps_kdumps_calibrated_pair(make_system):
+    """kdump >= 2.1 with KDUMP_CRASHKERNEL=auto settled: the booted pair is kdump's; auto changes nothing."""
+    host = make_system("tumbleweed-x86_64")
+    facts = detect(host)
+    assert facts.kexec.running_crashkernel == "72M,low 256M,high"
+    assert facts.kernel.kdump_initrd == "/var/lib/kdump/initrd"
+    assert any("kdump initrd /var/lib/kdump/initrd" in what for what, _ in build_plan(host, facts, Answers())
+               .suggestion.estimate_parts)
+    plan = build_plan(host, facts, Answers().validate())
+    assert plan.crashkernel == "72M,low 256M,high" and plan.is_empty
+    assert not plan.reboot_needed
+
+
+def test_tumbleweed_explicit_size_is_written_as_kdump_and_pbl_would(make_system):
+    """KDUMP_CRASHKERNEL and the grub line agree token for token, so kdump-commandline.service has nothing to do."""
+    host = make_system("tumbleweed-x86_64")
+    grub_before = host.read_text("/etc/default/grub")
+    plan = plan_apply(host, Answers(crashkernel="384M").validate())
+    sysconfig = host.read_text("/etc/sysconfig/kdump")
+    assert shellvars.get_value(sysconfig, "KDUMP_CRASHKERNEL") == "crashkernel=384M"
+    grub = host.read_text("/etc/default/grub")
+    old_line = next(line for line in grub_before.splitlines() if line.startswith("GRUB_CMDLINE_LINUX_DEFAULT="))
+    new_line = next(line for line in grub.splitlines() if line.startswith("GRUB_CMDLINE_LINUX_DEFAULT="))
+    # pbl --add-option 'crashkernel=384M': the first crashkernel= word replaced, the second dropped.
+    assert old_line.endswith('selinux=1 crashkernel=72M,low crashkernel=256M,high"')
+    assert new_line == old_line.replace("crashkernel=72M,low crashkernel=256M,high", "crashkernel=384M")
+    assert grub.replace(new_line, old_line) == grub_before, "only that line changed"
+    assert "kdump-commandline.service compares it" in " ".join(plan.notes)
+    # What kdumptool would compare at the next boot: exactly its expected tokens.
+    after = detect(host)
+    assert [w for w in after.boot.configured_cmdline.split() if w.startswith("crashkernel=")] == ["crashkernel=384M"]
+
+
+def test_tumbleweed_stale_token_elsewhere_is_removed(make_system):
+    """crashkernel=128M in GRUB_CMDLINE_LINUX would boot as '128M 384M', which kdumptool never accepts: it goes."""
+    host = make_system("tumbleweed-x86_64")
+    path = host.path("/etc/default/grub")
+    path.write_text(path.read_text().replace('GRUB_CMDLINE_LINUX=""', 'GRUB_CMDLINE_LINUX="crashkernel=128M"'))
+    plan = build_plan(host, detect(host), Answers(crashkernel="384M").validate())
+    grub_change = next(f for f in plan.files if f.path == "/etc/default/grub")
+    assert '-GRUB_CMDLINE_LINUX="crashkernel=128M"' in grub_change.diff
+    assert '+GRUB_CMDLINE_LINUX=""' in grub_change.diff
+
+
+def test_tumbleweed_fixes_what_kdumptool_would_execute(make_system):
+    """KDUMP_UPDATE_BOOTLOADER is run as a command by kdumptool ('yes' hangs in /usr/bin/yes); AUTO_RESIZE would shrink."""
+    host = make_system("tumbleweed-x86_64")
+    path = host.path("/etc/sysconfig/kdump")
+    text = path.read_text().replace('KDUMP_UPDATE_BOOTLOADER="true"', 'KDUMP_UPDATE_BOOTLOADER="yes"')
+    path.write_text(text.replace('KDUMP_AUTO_RESIZE="false"', 'KDUMP_AUTO_RESIZE="true"'))
+    plan = plan_apply(host, Answers(crashkernel="384M").validate())
+    sysconfig = host.read_text("/etc/sysconfig/kdump")
+    assert shellvars.get_value(sysconfig, "KDUMP_UPDATE_BOOTLOADER") == "true"
+    assert shellvars.get_value(sysconfig, "KDUMP_AUTO_RESIZE") == "false"
+    assert any("KDUMP_AUTO_RESIZE" in w for w in plan.warnings)
+
+
+def test_suse_fadump_is_refused_with_the_reason(make_system):
+    host = make_system("sles15-ppc64le")
+    path = host.path("/etc/sysconfig/kdump")
+    path.write_text(path.read_text().replace('KDUMP_FADUMP="false"', 'KDUMP_FADUMP="true"'))
+    with pytest.raises(KdumpwizError, match="fadump"):
+        build_plan(host, detect(host), Answers(crashkernel="1G").validate())
+
+
+def test_suse_bls_remedy_is_true(make_system):
+    """pbl on grub2-bls edits only /etc/kernel/cmdline; sdbootutil update-all-entries updates the entries."""
+    host = make_system("opensuse-leap156-x86_64")
+    path = host.path("/etc/sysconfig/bootloader")
+    path.write_text(path.read_text().replace('LOADER_TYPE="grub2-efi"', 'LOADER_TYPE="grub2-bls"'))
+    facts = detect(host)
+    remedy = " ".join(b.remedy for b in facts.blockers)
+    assert "sdbootutil update-all-entries" in remedy and "/etc/kernel/cmdline" in remedy
 
 
 def test_suse_refuses_raw_target(make_system):

@@ -69,8 +69,18 @@ def crash_ranges(text: str) -> List[tuple]:
 
 
 def last_crashkernel(cmdline: str) -> Optional[str]:
-    """The value of the last ``crashkernel=`` word (the one the kernel uses), or None."""
+    """The value of the last plain ``crashkernel=`` word (the one the kernel uses), or None.
+
+    Without a plain one, the last ``,high`` with the last ``,low`` before it ("72M,low 256M,high").
+    """
     values = [t[len("crashkernel="):] for t in cmdline.split() if t.startswith("crashkernel=")]
+    plain = [v for v in values if not v.endswith((",high", ",low", ",cma"))]
+    if plain:
+        return plain[-1]
+    high = [v for v in values if v.endswith(",high")]
+    low = [v for v in values if v.endswith(",low")]
+    if high:
+        return f"{low[-1]} {high[-1]}" if low else high[-1]
     return values[-1] if values else None
 
 
@@ -407,9 +417,14 @@ def test_boot_method_files(roots, name):
     if spec.family == "suse":
         assert re.search(r'^LOADER_TYPE="grub2(-efi)?"$', read(root, "etc/sysconfig/bootloader"), re.M)
         kdump = read(root, "etc/sysconfig/kdump")
-        for line in ('KDUMP_CRASHKERNEL="auto"', 'KDUMP_UPDATE_BOOTLOADER="true"', 'KDUMP_SAVEDIR="/var/crash"',
-                     "KDUMP_DUMPLEVEL=31", 'KDUMP_DUMPFORMAT="compressed"', "KDUMP_CPUS=32"):
+        for line in ('KDUMP_SAVEDIR="/var/crash"', "KDUMP_DUMPLEVEL=31", 'KDUMP_DUMPFORMAT="compressed"',
+                     "KDUMP_CPUS=32", 'KDUMP_AUTO_RESIZE="false"'):
             assert re.search(rf"^{re.escape(line)}$", kdump, re.M), line
+        # kdump >= 2.1 (master/SLFO-1.2) has the keys and the unit; the SLE-15-SP6/SP7 branches have neither.
+        line_21 = (root / "usr/lib/systemd/system/kdump-commandline.service").exists()
+        assert line_21 == (spec.distro_id == "opensuse-tumbleweed")
+        for line in ('KDUMP_CRASHKERNEL="auto"', 'KDUMP_UPDATE_BOOTLOADER="true"'):
+            assert bool(re.search(rf"^{re.escape(line)}$", kdump, re.M)) == line_21, line
         assert "@if" not in kdump and "@endif" not in kdump
 
 

@@ -61,7 +61,7 @@ def test_plan_apply_replan_rollback(name, make_system):
     # The value planned is one the kernel accepts on this RAM and that kdumpwiz emits.
     res = crashkernel.evaluate_value(plan.crashkernel, facts.memory.system_ram_bytes, facts.arch)
     assert res.ok and res.reserved_bytes == plan.reserved_bytes
-    assert crashkernel.canonical_problem(plan.crashkernel) is None
+    assert crashkernel.spec_problem(plan.crashkernel, facts.arch) is None
     assert facts.memory.system_ram_bytes - plan.reserved_bytes >= 512 << 20
     assert plan.suggestion.reasons
     # Review's diff is exactly what apply writes.

@@ -96,3 +96,6 @@ class FamilyChanges:
     notes: Tuple[str, ...] = ()
     warnings: Tuple[str, ...] = ()
     boot_changed: bool = False
+    #: When a boot-time tool compares the booted crashkernel= tokens with its own as one string
+    #: (SUSE's kdumptool), the exact token list the next boot must carry, in order.
+    exact_tokens: Optional[Tuple[str, ...]] = None

@@ -270,7 +270,9 @@ def read_kernel_files(host: Host, release: str) -> KernelFiles:
     )
     kdump_initrd, kdump_bytes = first(
         [f"/var/lib/kdump/initrd.img-{release}", f"/boot/initramfs-{release}kdump.img",
-         f"/boot/initrd-{release}-kdump", f"/var/lib/kdump/initramfs-{release}kdump.img"]
+         f"/boot/initrd-{release}-kdump", f"/var/lib/kdump/initramfs-{release}kdump.img",
+         # SUSE's mkdumprd writes one kdump initrd for the kernel it loads (every kdump branch).
+         "/var/lib/kdump/initrd"]
     )
     modules = 0
     for base in (f"/lib/modules/{release}", f"/usr/lib/modules/{release}"):

@@ -171,6 +171,15 @@ def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
             hint="a configuration file that is read later overrides the value; see the boot files listed by "
             "'kdumpwiz detect'",
         )
+    if changes.exact_tokens is not None:
+        booted = tuple(w for w in after.split() if w.startswith("crashkernel="))
+        if booted != changes.exact_tokens:
+            raise IneffectiveEditError(
+                f"after the planned edit the next boot would carry {' '.join(booted) or 'no crashkernel='} "
+                f"({detail}), while kdump expects exactly {' '.join(changes.exact_tokens)}: kdump-commandline.service "
+                "would rewrite the boot loader at every boot",
+                hint="remove the other crashkernel= options from /etc/default/grub, then plan again",
+            )
     reboot_needed = facts.offline or facts.kexec.running_crashkernel != value or not (facts.kexec.crash_size or 0)
     notes = list(changes.notes)
     if facts.offline:

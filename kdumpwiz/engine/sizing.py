@@ -193,7 +193,16 @@ def suggest(host: Host, facts: Facts) -> Suggestion:
     est, parts, remarks = estimate(host, facts)
     reasons.append(f"estimate for this machine: {mib(est)} (" + ", ".join(f"{w}: {mib(b)}" for w, b in parts) + ")")
     reasons.extend(remarks)
-    if baseline_bytes >= est and baseline_value and crashkernel.spec_problem(baseline_value, facts.arch) is None:
+    own = bool(facts.family and baseline_bytes and baseline_value
+               and crashkernel.spec_problem(baseline_value, facts.arch) is None
+               and profile(facts.family).keeps_own_default(host, facts))
+    if own and baseline_value:
+        value, reserved = baseline_value, baseline_bytes
+        reasons.append(f"{baseline_source}: kdumpwiz keeps it, since replacing it would only be undone at the next boot")
+        if baseline_bytes < est:
+            warnings.append(f"the distribution's calibrated {mib(baseline_bytes)} is below kdumpwiz's estimate of "
+                            f"{mib(est)}; choose a size by hand if a test crash does not save a dump")
+    elif baseline_bytes >= est and baseline_value and crashkernel.spec_problem(baseline_value, facts.arch) is None:
         value, reserved = baseline_value, baseline_bytes
         reasons.append(f"the distribution default ({mib(baseline_bytes)}) covers the estimate, so it is kept as it is")
     else:
@@ -256,7 +265,7 @@ def check_value(value: str, facts: Facts, suggestion: Optional[Suggestion] = Non
             hint = f"choose at most {crashkernel.format_size(limit // ROUND_TO * ROUND_TO)}"
         elif suggestion is not None and res.reserved_bytes < suggestion.estimate_bytes:
             warnings.append(
-                f"crashkernel={value} reserves {mib(res.reserved_bytes)}, less than the estimate of "
+                f"{crashkernel.spec_cmdline(value)} reserves {mib(res.reserved_bytes)}, less than the estimate of "
                 f"{mib(suggestion.estimate_bytes)} for this machine: the capture kernel may run out of memory "
                 "and no dump would be saved"
             )

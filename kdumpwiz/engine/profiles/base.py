@@ -75,6 +75,15 @@ class Profile:
         """(crashkernel value, where it comes from) that the distribution's tools would use."""
         return None
 
+    def keeps_own_default(self, host: Host, facts: Facts) -> bool:
+        """True when :meth:`distro_default` is the family's own measurement of this machine.
+
+        Then ``auto`` keeps it even below kdumpwiz's estimate (with a warning):
+        SUSE's kdumptool calibrates on the machine itself, and replacing its
+        value would also fight kdump-commandline.service at every boot.
+        """
+        return False
+
     def extra_facts(self, host: Host) -> Dict[str, object]:
         """Family-specific facts for ``Facts.extra`` (e.g. Debian's USE_KDUMP)."""
         return {}
