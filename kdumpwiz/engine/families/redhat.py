@@ -24,7 +24,7 @@ from ..editors import bls as bls_ed
 from ..editors import cmdline as cmdline_ed
 from ..editors import grubenv as grubenv_ed
 from ..editors import kdumpconf, shellvars
-from ..errors import EditError
+from ..errors import CrashkernelError, EditError
 from ..facts import Facts
 from ..profiles.redhat import GRUB_DEFAULT, KDUMP_CONF, KERNEL_CMDLINE, SWITCHED_TARGETS, SYSCONFIG, RedHatProfile
 from .base import FamilyHandler, edit_file, systemd_enable
@@ -40,6 +40,8 @@ class RedHatFamily(FamilyHandler):
     def plan_changes(self, host, facts, answers, value, suggestion):  # type: ignore[override]
         """BLS entries / grubenv / /etc/default/grub / /etc/kernel/cmdline, kdump.conf, zipl, service."""
         token = crashkernel.spec_cmdline(value)
+        if facts.arch == "ppc64le" and self.profile.fadump_mode(host, facts):
+            self._refuse_below_fadump_default(host, facts, value)
         reason = f"reserve memory for the capture kernel ({token})"
         files: List[FileChange] = []
         notes: List[str] = []
@@ -112,6 +114,24 @@ class RedHatFamily(FamilyHandler):
             warnings.append(f"raw target: everything on {answers.target.device} is overwritten by the dump")
         notes.append("kdump.service builds the kdump initrd on its first start after the reboot")
         return FamilyChanges(tuple(files), tuple(commands), tuple(notes), tuple(warnings), boot_changed)
+
+    def _refuse_below_fadump_default(self, host, facts: Facts, value: str) -> None:
+        """fadump keeps the whole dump in the reserved area: never pin less than kdump's fadump table.
+
+        A custom value also gets auto_reset_crashkernel no, so kdump would never
+        correct a too-small one afterwards.
+        """
+        default = self.profile.distro_default(host, facts)
+        if default is None:
+            return
+        ram = facts.memory.system_ram_bytes
+        want = crashkernel.evaluate_value(default[0], ram, facts.arch).reserved_bytes
+        got = crashkernel.evaluate_value(value, ram, facts.arch).reserved_bytes
+        if got < want:
+            raise CrashkernelError(
+                f"crashkernel={value} reserves {got >> 20} MiB, less than {default[1]} ({want >> 20} MiB here, "
+                f"crashkernel={default[0]}): fadump is on, and firmware-assisted dump needs at least that",
+                hint=f"use auto (crashkernel={default[0]}) or a larger size")
 
     def _edit_kdump_conf(self, text: str, facts: Facts, answers, custom: bool) -> str:
         target = answers.target
