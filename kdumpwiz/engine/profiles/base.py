@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
+from ..editors import shellvars
+from ..errors import EditError
 from ..facts import Distro, Facts, Packages
 from ..host import Host
 
@@ -45,6 +47,22 @@ def family_for(distro: Distro) -> Optional[str]:
     if like & {"suse", "opensuse", "sles"}:
         return "suse"
     return None
+
+
+def shell_value(host: Host, path: str, name: str) -> Optional[str]:
+    """The value of ``name`` in the shell-sourced file ``path``.
+
+    None when the file is missing or unreadable, the variable is unset, or the
+    file is one kdumpwiz's shell model will not evaluate: detection reports
+    "unknown" for those rather than guessing.
+    """
+    text = host.read_optional(path)
+    if text is None:
+        return None
+    try:
+        return shellvars.get_value(text, name, path=path)
+    except EditError:
+        return None
 
 
 class Profile:

@@ -15,7 +15,7 @@ from ..editors import shellvars
 from ..errors import EditError
 from ..facts import Distro, Facts, Packages
 from ..host import Host
-from .base import Profile
+from .base import Profile, shell_value
 
 KDUMP_TOOLS_CFG = "/etc/default/grub.d/kdump-tools.cfg"
 KDUMP_DEFAULTS = "/etc/default/kdump-tools"
@@ -82,25 +82,12 @@ class DebianProfile(Profile):
 
     def current_dump_path(self, host: Host) -> str:
         """KDUMP_COREDIR from /etc/default/kdump-tools."""
-        text = host.read_optional(KDUMP_DEFAULTS)
-        if text:
-            try:
-                value = shellvars.get_value(text, "KDUMP_COREDIR", path=KDUMP_DEFAULTS)
-            except EditError:
-                value = None
-            if value and value.startswith("/"):
-                return value
-        return "/var/crash"
+        value = shell_value(host, KDUMP_DEFAULTS, "KDUMP_COREDIR")
+        return value if value and value.startswith("/") else "/var/crash"
 
     def extra_facts(self, host: Host) -> Dict[str, object]:
         """``use_kdump``: USE_KDUMP of /etc/default/kdump-tools (None when unknown)."""
-        text = host.read_optional(KDUMP_DEFAULTS)
-        if text is None:
-            return {"use_kdump": None}
-        try:
-            value = shellvars.get_value(text, "USE_KDUMP", path=KDUMP_DEFAULTS)
-        except EditError:
-            return {"use_kdump": None}
+        value = shell_value(host, KDUMP_DEFAULTS, "USE_KDUMP")
         return {"use_kdump": None if value is None else value.strip() == "1"}
 
     def distro_default(self, host: Host, facts: Facts) -> Optional[Tuple[str, str]]:
@@ -143,12 +130,7 @@ class DebianProfile(Profile):
 
     def capture_cpus(self, host: Host, facts: Facts) -> int:
         """nr_cpus=/maxcpus= of KDUMP_CMDLINE_APPEND (1 by default)."""
-        append = CMDLINE_APPEND.get(facts.arch, CMDLINE_APPEND_DEFAULT)
-        text = host.read_optional(KDUMP_DEFAULTS)
-        if text:
-            try:
-                append = shellvars.get_value(text, "KDUMP_CMDLINE_APPEND", path=KDUMP_DEFAULTS) or append
-            except EditError:
-                pass
+        append = (shell_value(host, KDUMP_DEFAULTS, "KDUMP_CMDLINE_APPEND")
+                  or CMDLINE_APPEND.get(facts.arch, CMDLINE_APPEND_DEFAULT))
         m = re.search(r"\b(?:nr_cpus|maxcpus)=(\d+)", append)
         return int(m.group(1)) if m else 1

@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from ..editors import kdumpconf, shellvars
+from ..editors import kdumpconf
 from ..errors import EditError
 from ..facts import Distro, Facts, Packages
 from ..host import Host
 from .. import rpmdb
 from ..bootconfig import BLS_DIR, grubenv_path
-from .base import Profile
+from .base import Profile, shell_value
 
 KDUMP_CONF = "/etc/kdump.conf"
 SYSCONFIG = "/etc/sysconfig/kdump"
@@ -267,16 +267,10 @@ class RedHatProfile(Profile):
         The variable follows the *system's* dump mode (FADUMP_COMMANDLINE_APPEND when
         /sys/kernel/fadump says enabled), as DEFAULT_DUMP_MODE does in kdumpctl.
         """
-        text = host.read_optional(SYSCONFIG)
-        if not text:
-            return 1
         system_fadump = any((host.read_optional(p) or "").strip() == "1"
                             for p in ("/sys/kernel/fadump/enabled", "/sys/kernel/fadump_enabled"))
         var = "FADUMP_COMMANDLINE_APPEND" if system_fadump else "KDUMP_COMMANDLINE_APPEND"
-        try:
-            append = shellvars.get_value(text, var, path=SYSCONFIG) or ""
-        except EditError:
-            append = ""
+        append = shell_value(host, SYSCONFIG, var) or ""
         cpus = 1
         for word in append.split():
             if word.startswith("nr_cpus=") and re.fullmatch(r"[1-9][0-9]*", word[len("nr_cpus="):]):

@@ -21,11 +21,9 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from ..editors import shellvars
-from ..errors import EditError
 from ..facts import Distro, Facts, Packages
 from ..host import Host
-from .base import Profile
+from .base import Profile, shell_value
 
 SYSCONFIG = "/etc/sysconfig/kdump"
 GRUB_DEFAULT = "/etc/default/grub"
@@ -38,13 +36,7 @@ _UNIT_DIRS = ("/usr/lib/systemd/system", "/lib/systemd/system", "/etc/systemd/sy
 
 def sysconfig_value(host: Host, key: str) -> Optional[str]:
     """A value of /etc/sysconfig/kdump (None: unset, unreadable or not a plain assignment)."""
-    text = host.read_optional(SYSCONFIG)
-    if text is None:
-        return None
-    try:
-        return shellvars.get_value(text, key, path=SYSCONFIG)
-    except EditError:
-        return None
+    return shell_value(host, SYSCONFIG, key)
 
 
 def rewrites_bootloader(host: Host) -> bool:
@@ -101,17 +93,10 @@ class SuseProfile(Profile):
 
     def current_dump_path(self, host: Host) -> str:
         """KDUMP_SAVEDIR when it is a local path or file:// URL."""
-        text = host.read_optional(SYSCONFIG)
-        if text:
-            try:
-                value = shellvars.get_value(text, "KDUMP_SAVEDIR", path=SYSCONFIG) or ""
-            except EditError:
-                value = ""
-            if value.startswith("file://"):
-                value = value[len("file://"):]
-            if value.startswith("/"):
-                return value
-        return "/var/crash"
+        value = sysconfig_value(host, "KDUMP_SAVEDIR") or ""
+        if value.startswith("file://"):
+            value = value[len("file://"):]
+        return value if value.startswith("/") else "/var/crash"
 
     def distro_default(self, host: Host, facts: Facts) -> Optional[Tuple[str, str]]:
         """kdump's own value where it settled one, else kdumptool's fixed fallback.
@@ -153,12 +138,7 @@ class SuseProfile(Profile):
     def capture_cpus(self, host: Host, facts: Facts) -> int:
         """min(KDUMP_CPUS, online CPUs); KDUMP_CPUS=0 means all."""
         cpus = 32
-        text = host.read_optional(SYSCONFIG)
-        if text:
-            try:
-                value = shellvars.get_value(text, "KDUMP_CPUS", path=SYSCONFIG)
-            except EditError:
-                value = None
-            if value is not None and value.strip().isdigit():
-                cpus = int(value.strip())
+        value = sysconfig_value(host, "KDUMP_CPUS")
+        if value is not None and value.strip().isdigit():
+            cpus = int(value.strip())
         return facts.cpus if cpus == 0 else max(1, min(cpus, facts.cpus))
