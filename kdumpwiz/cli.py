@@ -226,7 +226,7 @@ def format_facts(facts: Any) -> str:
 
 def format_plan(plan: Any) -> str:
     """A human rendering of a plan: value and reasons, diffs, commands, notes."""
-    out = [f"crashkernel={plan.crashkernel} -> the kernel will reserve {_human_bytes(plan.reserved_bytes)}", ""]
+    out = [f"{crashkernel.spec_cmdline(plan.crashkernel)} -> the kernel will reserve {_human_bytes(plan.reserved_bytes)}", ""]
     out.append("Why:")
     out += [f"  - {r}" for r in plan.suggestion.reasons]
     for w in plan.warnings:
@@ -353,7 +353,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
             _out([r.to_dict() for r in records])
         else:
             for r in records:
-                print(f"{r.id}  {r.status:<12} crashkernel={r.crashkernel}  {', '.join(f['path'] for f in r.files)}")
+                print(f"{r.id}  {r.status:<12} {crashkernel.spec_cmdline(r.crashkernel)}  {', '.join(f['path'] for f in r.files)}")
             if not records:
                 print("no applies recorded")
         return EXIT_OK
@@ -396,7 +396,7 @@ def cmd_crashkernel(args: argparse.Namespace) -> int:
                 extra += f" + {_human_bytes(res.low_bytes)} low"
             if res.cma_bytes:
                 extra += f" + {_human_bytes(res.cma_bytes)} CMA"
-            print(f"crashkernel={res.token} reserves {_human_bytes(res.reserved_bytes)}{extra} "
+            print(f"{crashkernel.spec_cmdline(res.spec or '')} reserves {_human_bytes(res.reserved_bytes)}{extra} "
                   f"with {_human_bytes(ram)} of RAM ({_human_bytes(crashkernel.rounded_ram(ram))} rounded)")
         else:
             print(f"crashkernel={res.token} reserves nothing: {res.error}")

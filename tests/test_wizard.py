@@ -424,3 +424,19 @@ async def test_skip_commands_writes_files_only_and_says_what_is_left(make_system
         await press(pilot, "ctrl+n")
         assert isinstance(app.screen, RebootScreen)
         assert "Not run (--skip-commands)" in text_of(app) and "update-grub" in text_of(app)
+
+
+async def test_memory_step_keeps_suses_calibrated_pair(make_system):
+    """Tumbleweed with kdump's settled 72M,low + 256M,high: the Memory step shows both and Enter keeps 'auto'."""
+    host = make_system("tumbleweed-x86_64")
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await press(pilot, "n")
+        assert isinstance(app.screen, MemoryScreen)
+        shown = text_of(app)
+        assert "crashkernel=72M,low crashkernel=256M,high" in shown and "72 MiB low" in shown
+        await press(pilot, "enter")
+        assert isinstance(app.screen, TargetScreen)
+        assert app.state.answers.crashkernel == "auto"

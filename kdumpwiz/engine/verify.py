@@ -144,7 +144,7 @@ def verify(host: Host, facts: Facts) -> Verification:
         # send the admin to fix something that is not broken.
         checks.append(Check("offline", False,
                             "this root is an offline image: there is no running kernel to verify"
-                            + (f" (configured: crashkernel={configured})" if configured else ""),
+                            + (f" (configured: {crashkernel.spec_cmdline(configured)})" if configured else ""),
                             "boot the image and run 'kdumpwiz verify' on the running machine"))
     if facts.blockers or facts.offline:
         return Verification(False, tuple(checks), False, configured,
@@ -153,7 +153,7 @@ def verify(host: Host, facts: Facts) -> Verification:
     if running is not None and running.found:
         checks.append(Check("cmdline", True, f"/proc/cmdline has {crashkernel.spec_cmdline(running.spec or '')}"))
     else:
-        fix = (f"reboot: the boot configuration already asks for crashkernel={configured}"
+        fix = (f"reboot: the boot configuration already asks for {crashkernel.spec_cmdline(configured)}"
                if configured else "run 'kdumpwiz apply' (or the wizard), then reboot")
         checks.append(Check("cmdline", False, "/proc/cmdline has no crashkernel= parameter", fix))
 
@@ -236,9 +236,9 @@ def verify(host: Host, facts: Facts) -> Verification:
     if pending and running is not None and running.spec != pending.get("crashkernel"):
         reboot_pending = True
     if reboot_pending:
-        want = configured or (pending or {}).get("crashkernel")
+        want = configured or (pending or {}).get("crashkernel") or ""
         checks.append(Check("reboot", False,
-                            f"the boot configuration asks for crashkernel={want}, the running kernel got "
+                            f"the boot configuration asks for {crashkernel.spec_cmdline(want)}, the running kernel got "
                             f"{crashkernel.spec_cmdline(running.spec) if running is not None and running.spec else 'none'}",
                             "reboot to use the new configuration", required=False))
 

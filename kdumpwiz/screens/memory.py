@@ -14,7 +14,7 @@ from typing import Iterable, Optional
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from ..engine.crashkernel import normalize_spec
+from ..engine.crashkernel import normalize_spec, spec_cmdline
 from ..engine.plan import resolve_auto
 from ..engine.sizing import check_value, mib, suggest
 from ..widgets.memory_bar import MemoryBar
@@ -36,7 +36,7 @@ class MemoryScreen(StepScreen):
         auto_value = resolve_auto(state.facts, s)
         value = auto_value if state.answers.crashkernel == "auto" else state.answers.crashkernel
         ram = state.facts.memory.system_ram_bytes
-        yield section("Suggested: crashkernel=" + auto_value)
+        yield section("Suggested: " + spec_cmdline(auto_value))
         yield para("Value to use (Enter keeps it; or type e.g. 384M, 1G):")
         yield Input(value=value, id="crashkernel", placeholder=auto_value)
         yield Static("", id="check", markup=False)
@@ -91,7 +91,7 @@ class MemoryScreen(StepScreen):
             return "enter a crashkernel= value"
         checked = check_value(value, self.state.facts, self.state.suggestion)
         if not checked.ok:
-            return f"crashkernel={value}: {checked.problems[0]}"
+            return f"{spec_cmdline(value)}: {checked.problems[0]}"
         auto_value = resolve_auto(self.state.facts, self.state.suggestion)  # type: ignore[arg-type]
         self.state.answers.crashkernel = "auto" if value == auto_value else value
         return None

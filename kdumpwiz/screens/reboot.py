@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from ..engine.crashkernel import spec_cmdline
 from .base import StepScreen, para, section
 
 
@@ -92,7 +93,7 @@ class RebootScreen(StepScreen):
             yield section("Boot it to take effect")
             yield para(
                 f"kdumpwiz changed the files under {self.state.host.root}, {kind}. Its boot configuration now asks "
-                f"for crashkernel={value}; the kernel reserves that memory when the system boots.\n\n"
+                f"for {spec_cmdline(value)}; the kernel reserves that memory when the system boots.\n\n"
                 "Boot that system, then run 'kdumpwiz verify' on it to check that the capture kernel is loaded. "
                 f"To undo: {self.state.host.cli('rollback')}."
             )
@@ -105,7 +106,7 @@ class RebootScreen(StepScreen):
         yield section("A reboot is needed")
         yield para(
             f"The kernel reserves memory for the capture kernel only while it boots. The boot configuration now "
-            f"asks for crashkernel={value}; the running kernel does not have it yet.\n\n"
+            f"asks for {spec_cmdline(value)}; the running kernel does not have it yet.\n\n"
             "After the reboot, run kdumpwiz again: it opens at the Verify step and checks that the capture kernel "
             "is loaded. If anything goes wrong, 'kdumpwiz rollback' restores every file."
         )

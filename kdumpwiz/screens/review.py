@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Static
 
+from ..engine.crashkernel import spec_cmdline
 from ..engine.errors import KdumpwizError
 from ..engine.plan import build_plan
 from ..engine.sizing import mib
@@ -45,7 +46,7 @@ class ReviewScreen(StepScreen):
             yield para("Go back (b) and change the answers, or quit (q).")
             return
         plan = state.plan
-        yield section(f"crashkernel={plan.crashkernel}  ({mib(plan.reserved_bytes)} reserved on this machine)")
+        yield section(f"{spec_cmdline(plan.crashkernel)}  ({mib(plan.reserved_bytes)} reserved on this machine)")
         for w in plan.warnings:
             yield para(f"WARNING: {w}", classes="warning")
         if plan.is_empty:

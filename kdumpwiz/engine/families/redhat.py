@@ -26,7 +26,7 @@ from ..editors import grubenv as grubenv_ed
 from ..editors import kdumpconf, shellvars
 from ..errors import CrashkernelError, EditError
 from ..facts import Facts
-from ..profiles.redhat import GRUB_DEFAULT, KDUMP_CONF, KERNEL_CMDLINE, SWITCHED_TARGETS, SYSCONFIG, RedHatProfile
+from ..profiles.redhat import kdump_tool, GRUB_DEFAULT, KDUMP_CONF, KERNEL_CMDLINE, SWITCHED_TARGETS, SYSCONFIG, RedHatProfile
 from .base import FamilyHandler, edit_file, systemd_enable
 
 COMPRESSION_FLAGS = {"zlib": "-c", "lzo": "-l", "snappy": "-p", "zstd": "-z", "none": ""}
@@ -95,7 +95,8 @@ class RedHatFamily(FamilyHandler):
         if conf:
             files.append(conf)
         if custom and (host.read_optional(KDUMP_CONF) or "").find("auto_reset_crashkernel") >= 0:
-            notes.append("auto_reset_crashkernel no: otherwise kdump-utils resets crashkernel= to its default "
+            tool = kdump_tool(host, facts.distro).package
+            notes.append(f"auto_reset_crashkernel no: otherwise {tool} resets crashkernel= to its default "
                          "when it or a kernel is updated")
         if answers.extra_args.split():
             sc = edit_file(host, SYSCONFIG, lambda t: self._append_words(t, answers.extra_args),
