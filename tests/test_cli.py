@@ -212,3 +212,21 @@ def test_skip_commands_where_it_means_nothing_is_an_error(capsys, debian):
         main(["--root", str(debian), "--skip-commands", "verify"])
     assert exc.value.code == 2
     assert "--skip-commands does not apply to 'verify'" in capsys.readouterr().err
+
+
+def test_rollback_after_skip_commands_exits_0_and_runs_nothing(capsys, tmp_path):
+    """The reported defect: after 'apply --skip-commands' rollback ran 'systemctl disable' (through chroot) for
+    an enable that never ran, and exited 7. Now it runs nothing and names what was not applied."""
+    root = tmp_path / "root"
+    root.mkdir()
+    systems.build("fedora41-x86_64", root)
+    before = tree_hash(root)
+    code, out, _ = run(capsys, "--root", str(root), "apply", "--yes", "--skip-commands", "--json")
+    assert code == 0 and ["systemctl", "enable", "kdump.service"] in json.loads(out)["commands_skipped"]
+    code, out, _ = run(capsys, "--root", str(root), "rollback", "--yes", "--json")
+    data = json.loads(out)
+    assert code == 0, out
+    assert data["commands_run"] == [] and ["systemctl", "disable", "kdump.service"] in data["not_applied"]
+    assert tree_hash(root) == before
+    code, _, err = run(capsys, "--root", str(root), "rollback", "--yes")
+    assert code == 7 and "no apply to roll back" in err

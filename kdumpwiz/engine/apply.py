@@ -7,7 +7,8 @@ On-disk state lives below the host's root in ``/var/lib/kdumpwiz`` (0700):
 ``applies/<id>/plan.json``    what the apply does: files (hashes, mode, owner, xattrs), commands
 ``applies/<id>/backup/N``     the old bytes of file N (absent for created files)
 ``applies/<id>/new/N``        the new bytes of file N (so an interrupted apply can be finished)
-``applies/<id>/journal``      one JSON line per completed step, fsync()ed before the next
+``applies/<id>/journal``      one JSON line per completed step (and one before each command starts),
+                              fsync()ed before the next
 ``pending.json``              the last successful apply, until verify sees it booted
 
 Every file is written to a temporary file in its own directory, fsync()ed and
