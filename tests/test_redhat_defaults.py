@@ -140,3 +140,14 @@ def test_fadump_value_below_the_fadump_default_is_refused(make_system):
     host, facts = _machine(make_system, "ppc64le", EL9_3, fadump="1")
     with pytest.raises(CrashkernelError, match="fadump is on"):
         build_plan(host, facts, Answers(crashkernel="512M").validate())
+
+
+def test_fadump_suggestion_is_never_below_the_fadump_table(make_system):
+    """The reported case: kdumpwiz suggested 513M on a 32 GiB fadump LPAR where kdumpctl says 1G."""
+    from kdumpwiz.engine.sizing import suggest
+
+    host, facts = _machine(make_system, "ppc64le", EL9_3, fadump="1")
+    assert facts.memory.rounded_bytes == 32 << 30
+    suggestion = suggest(host, facts)
+    assert suggestion.baseline_value == F0 and suggestion.reserved_bytes >= 1 << 30, suggestion.reasons
+    assert "fadump default" in suggestion.baseline_source
