@@ -335,3 +335,12 @@ def test_debian_family_default_follows_the_release(make_system, distro_id, versi
     facts = replace(facts, arch=arch, distro=Distro(id=distro_id, version=version, like=(), name=distro_id))
     value, source = profile("debian").distro_default(host, facts)
     assert value == expected, source
+
+
+def test_tumbleweed_auto_keep_leaves_a_non_pbl_spelling_alone(make_system):
+    """Keeping kdump's pair rewrites nothing: pbl runs only on a mismatch, so the admin's spelling stays."""
+    host = make_system("tumbleweed-x86_64")
+    path = host.path("/etc/default/grub")
+    path.write_text(path.read_text().replace("selinux=1 crashkernel=72M,low", "selinux=1  crashkernel=72M,low"))
+    plan = build_plan(host, detect(host), Answers().validate())
+    assert plan.crashkernel == "72M,low 256M,high" and plan.is_empty

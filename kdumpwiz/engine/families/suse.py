@@ -55,11 +55,11 @@ class SuseFamily(FamilyHandler):
         notes: List[str] = []
         warnings: List[str] = []
         reason = f"reserve memory for the capture kernel ({token}) from the next boot on"
-        if managed:
+        if managed and not keep_auto:
             boot = edit_file(host, GRUB_DEFAULT, lambda t: self._managed_grub(t, token), reason + (
                 "; written as perl-bootloader writes it, since kdump-commandline.service runs it at every boot, and "
                 "with no other crashkernel= on the line, since kdumptool compares all of them"))
-        elif facts.boot.configured_crashkernel != value:
+        elif not managed and facts.boot.configured_crashkernel != value:
             boot = edit_file(
                 host, GRUB_DEFAULT,
                 lambda t: shellvars.set_cmdline_param(t, "GRUB_CMDLINE_LINUX_DEFAULT", "crashkernel", token,
