@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 from typing import Any, Callable, Dict, Optional, Sequence
 
@@ -124,6 +125,9 @@ def make_host(args: argparse.Namespace) -> Host:
         atexit.register(shutil.rmtree, str(host.root), True)
         _remove_on_signal(str(host.root))
         return host
+    if not args.root.strip():
+        # An unset shell variable ("--root $IMG") must not turn into "whatever folder this runs in".
+        raise KdumpwizError("--root is empty: give the directory of the tree (use --root / for this machine)")
     root = os.path.abspath(args.root)
     if not os.path.isdir(root):
         raise KdumpwizError(f"--root {args.root}: not a directory")
@@ -468,7 +472,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         elif command != "wizard":
             parser.error(f"--skip-commands does not apply to '{command}'")
     try:
-        return COMMANDS[command](args)
+        code = COMMANDS[command](args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # "kdumpwiz detect | head -1": the reader is gone. End quietly with the status a shell gives a
+        # tool killed by SIGPIPE, and point stdout at /dev/null so the exit-time flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except KdumpwizError as exc:
         # verify promises 0 armed / 1 not armed / 2 error, whatever the error.
         code = EXIT_ERROR if command == "verify" else exc.exit_code

@@ -9,7 +9,7 @@ from kdumpwiz.engine.errors import AnswersError
 
 
 def test_defaults_are_local_var_crash_auto():
-    a = load_answers_text("")
+    a = load_answers_text("crashkernel: auto\n")
     assert a.crashkernel == "auto"
     assert a.target.type == "local" and a.target.path == "/var/crash"
     assert a.dump_level == 31 and a.enable_service is True
@@ -88,3 +88,17 @@ def test_huge_and_non_utf8_files_are_refused(tmp_path):
         load_answers(str(latin))
     with pytest.raises(AnswersError, match="cannot read"):
         load_answers(str(tmp_path / "missing.yaml"))
+
+
+@pytest.mark.parametrize("text", ["", "\n", "# only a comment\n", "---\n"])
+def test_an_empty_answers_file_is_refused(text):
+    """Empty is a truncated copy or a wrong path far more often than 'all defaults'."""
+    with pytest.raises(AnswersError, match="answers file is empty"):
+        load_answers_text(text)
+
+
+def test_duplicate_keys_are_refused_with_both_lines():
+    with pytest.raises(AnswersError, match=r"line 3: key 'crashkernel' appears twice \(first on line 1\)"):
+        load_answers_text("crashkernel: 256M\ndump_level: 31\ncrashkernel: 512M\n")
+    with pytest.raises(AnswersError, match="key 'path' appears twice"):
+        load_answers_text("target:\n  type: local\n  path: /a\n  path: /b\n")

@@ -230,3 +230,24 @@ def test_rollback_after_skip_commands_exits_0_and_runs_nothing(capsys, tmp_path)
     assert tree_hash(root) == before
     code, _, err = run(capsys, "--root", str(root), "rollback", "--yes")
     assert code == 7 and "no apply to roll back" in err
+
+
+@pytest.mark.parametrize("command", ["detect", "plan"])
+def test_a_closed_pipe_ends_quietly(command):
+    """'kdumpwiz --demo detect | head -1' printed a BrokenPipeError traceback in about half the runs."""
+    # The reader is gone before the first write (head -1 has exited): every write gets EPIPE, every time.
+    r, w = os.pipe()
+    os.close(r)
+    proc = subprocess.Popen([sys.executable, "-m", "kdumpwiz", "--demo", command], stdout=w,
+                            stderr=subprocess.PIPE, cwd=ROOT)
+    os.close(w)
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode()
+    code = proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert code == 141, (code, err)
+
+
+def test_an_empty_root_is_refused(capsys):
+    code, _, err = run(capsys, "--root", "", "detect")
+    assert code == 2 and "--root is empty" in err

@@ -185,6 +185,17 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise AnswersError("YAML anchors and aliases (&name, *name) are not allowed in answers files")
         return node
 
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        # PyYAML keeps the last of two equal keys silently; in an answers file that hides a decision.
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise AnswersError(f"line {key_node.start_mark.line + 1}: key {key!r} appears twice "
+                                   f"(first on line {seen[key]}); kdumpwiz will not guess which one you meant")
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
 
 def answers_from_dict(data: Any, source: str = "answers") -> Answers:
     """Build and validate :class:`Answers` from parsed YAML/JSON data."""
@@ -248,6 +259,11 @@ def load_answers_text(text: "str | bytes", source: str = "answers") -> Answers:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise AnswersError(f"{source}:{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    if data is None:
+        # An empty (or comments-only) file is far more often a truncated copy or a wrong path
+        # than a wish for every default; applying it would configure a machine nobody decided on.
+        raise AnswersError(f"{source}: the answers file is empty; write at least 'crashkernel: auto' "
+                           "to take every default")
     return answers_from_dict(data, source)
 
 
