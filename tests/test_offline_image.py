@@ -141,3 +141,22 @@ def test_wizard_redetect_keeps_the_overrides(image):
     facts = state.redetect()
     assert facts.memory.source == "given" and facts.memory.system_ram_bytes == 2 << 30
     assert not facts.blockers and state.facts is facts
+
+
+def test_copied_tree_takes_kernel_and_arch_from_its_own_files(tmp_path):
+    """A copy with /proc files but no /proc/sys: the release from BOOT_IMAGE=, the arch from it, not 'unknown'."""
+    import shutil
+
+    from kdumpwiz.demo.simulate import demo_runner
+    from kdumpwiz.engine.detect import detect
+    from kdumpwiz.engine.host import Host
+    from tests.fixtures import systems
+
+    root = tmp_path / "copy"
+    root.mkdir()
+    systems.build("debian12-amd64", root)
+    shutil.rmtree(root / "proc/sys")  # what a copy of a live /proc usually lacks
+    facts = detect(Host(root, demo_runner(root)))
+    assert facts.kernel.release == "6.1.0-28-amd64" and facts.arch == "x86_64"
+    assert not any(b.code == "unsupported-arch" for b in facts.blockers)
+    assert facts.kernel.vmlinuz == "/boot/vmlinuz-6.1.0-28-amd64"

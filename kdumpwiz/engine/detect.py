@@ -70,6 +70,16 @@ def newest_installed_release(host: Host) -> str:
     return max(found, key=_version_key) if found else ""
 
 
+def booted_release(host: Host) -> str:
+    """The release in /proc/cmdline's ``BOOT_IMAGE=`` (GRUB's ``/boot/vmlinuz-6.1.0-50-amd64``), if any."""
+    for word in (host.read_optional("/proc/cmdline") or "").split():
+        if word.startswith("BOOT_IMAGE="):
+            m = re.search(r"(?:vmlinuz|vmlinux|Image|image)-([^/\s]+)$", word[len("BOOT_IMAGE="):])
+            if m:
+                return m.group(1)
+    return ""
+
+
 def read_elf_arch(host: Host) -> Optional[str]:
     """The architecture a root's own binaries are built for (its /bin/sh's ELF header)."""
     for p in ("/bin/sh", "/usr/bin/sh", "/usr/bin/env", "/bin/busybox"):
@@ -434,7 +444,10 @@ def detect(host: Host, arch: Optional[str] = None, ram: Optional[int] = None) ->
     release = (host.read_optional("/proc/sys/kernel/osrelease") or "").strip()
     if not release and host.is_live:
         release = platform.release()
-    if not release and offline:
+    if not release and not host.is_live and not offline:
+        # A copied tree keeps /proc/cmdline but seldom /proc/sys: the boot loader named the kernel it booted.
+        release = booted_release(host)
+    if not release and not host.is_live:
         release = newest_installed_release(host)
     hostname = (host.read_optional("/proc/sys/kernel/hostname") or host.read_optional("/etc/hostname") or "").strip()
     dist = read_distro(host)
