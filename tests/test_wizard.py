@@ -440,3 +440,23 @@ async def test_memory_step_keeps_suses_calibrated_pair(make_system):
         await press(pilot, "enter")
         assert isinstance(app.screen, TargetScreen)
         assert app.state.answers.crashkernel == "auto"
+
+
+async def test_packages_step_runs_nothing_with_skip_commands(make_system):
+    """--skip-commands reaches the Packages step: i runs no apt-get through chroot, the screen says what to do."""
+    from kdumpwiz.screens.packages import PackagesScreen
+
+    host = make_system("debian12-amd64")
+    _without_kdump_tools(host)
+    app = make_app(host)
+    app.state.skip_commands = True
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+n")
+        assert isinstance(app.screen, PackagesScreen)
+        shown = text_of(app)
+        assert "--skip-commands" in shown and f"chroot {host.root} apt-get install --yes kdump-tools" in shown
+        await press(pilot, "i")
+        assert host.runner.logical_calls == [] and host.runner.calls == []
+        await press(pilot, "ctrl+n")
+        assert isinstance(app.screen, PackagesScreen)

@@ -34,7 +34,12 @@ class PackagesScreen(StepScreen):
         p = self.state.facts.packages
         yield section("kdump packages")
         yield para(f"Needed:    {' '.join(p.required)}\nInstalled: {' '.join(p.installed) or 'none'}")
-        if p.missing:
+        if p.missing and self.state.skip_commands:
+            # --skip-commands runs nothing on the tree, an install least of all (chroot apt-get, exit 127).
+            yield para(f"Missing:   {' '.join(p.missing)}", classes="warning")
+            yield para("--skip-commands: kdumpwiz runs no command on this tree. Install them inside it, e.g.\n"
+                       f"  chroot {self.state.host.root} {' '.join(p.install_argv)}\nthen start kdumpwiz again.")
+        elif p.missing:
             yield para(f"Missing:   {' '.join(p.missing)}", classes="warning")
             yield para(f"Install command (press i to run it, or quit and run it yourself):\n  {' '.join(p.install_argv)}")
         else:
@@ -44,12 +49,14 @@ class PackagesScreen(StepScreen):
     def validate_step(self) -> Optional[str]:
         """Missing packages must be installed first."""
         if self.state.facts.packages.missing:
+            if self.state.skip_commands:
+                return "install the missing packages inside the tree first (--skip-commands runs no command)"
             return "install the missing packages first (press i), or quit and install them by hand"
         return None
 
     def action_install(self) -> None:
         """Run the install command in a worker, streaming its output."""
-        if not self.state.facts.packages.missing:
+        if not self.state.facts.packages.missing or self.state.skip_commands:
             return
         log = self.query_one("#install-log", Log)
         log.remove_class("hidden")
@@ -93,6 +100,6 @@ class PackagesScreen(StepScreen):
         """Cancel only while an install runs; no second install meanwhile."""
         if action == "cancel_install":
             return self._cancel is not None
-        if action == "install" and self._cancel is not None:
+        if action == "install" and (self._cancel is not None or self.state.skip_commands):
             return False
         return super().check_action(action, parameters)
