@@ -27,6 +27,8 @@ from .engine.host import Host
 EXIT_OK = 0
 EXIT_NOT_ARMED = 1
 EXIT_ERROR = 2
+#: detect and the wizard on a machine where kdump cannot be set up (BlockedError's code too).
+EXIT_BLOCKED = 6
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -195,9 +197,10 @@ def cmd_detect(args: argparse.Namespace) -> int:
     facts = _detect(make_host(args), args)
     if args.json:
         _out(facts.to_dict())
-        return EXIT_OK
-    print(format_facts(facts))
-    return EXIT_OK
+    else:
+        print(format_facts(facts))
+    # A script asking "can kdump work here?" gets the answer in the status, not only in the text.
+    return EXIT_BLOCKED if facts.blockers else EXIT_OK
 
 
 def format_facts(facts: Any) -> str:
@@ -444,7 +447,7 @@ def cmd_wizard(args: argparse.Namespace) -> int:
                         arch=args.arch, ram=_image_ram(args))
     app = KdumpwizApp(state, theme=str(settings["theme"]))
     code = app.run(mouse=args.mouse)
-    return code or 0
+    return code or (EXIT_BLOCKED if state.facts.blockers else EXIT_OK)
 
 
 COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {

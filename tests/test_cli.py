@@ -159,8 +159,8 @@ def test_console_script_runs(tmp_path):
 def test_detect_on_this_machine_tells_the_truth(capsys):
     """kdumpwiz detect on the machine running the tests: read-only, compared with independent checks."""
     code, out, _ = run(capsys, "detect", "--json")
-    assert code == 0
     data = json.loads(out)
+    assert code == (6 if data["blockers"] else 0)
     kexec = os.path.exists("/sys/kernel/kexec_crash_loaded")
     codes = {b["code"] for b in data["blocker_details"]}
     assert ("no-kexec" in codes) == (not kexec)
@@ -251,3 +251,16 @@ def test_a_closed_pipe_ends_quietly(command):
 def test_an_empty_root_is_refused(capsys):
     code, _, err = run(capsys, "--root", "", "detect")
     assert code == 2 and "--root is empty" in err
+
+
+def test_blocked_machine_every_blocker_with_its_remedy_and_status_6(capsys, tmp_path):
+    """detect exits 6 on a blocked machine; plan names every blocker with its own remedy, not only the first."""
+    root = tmp_path / "root"
+    root.mkdir()
+    systems.build("container", root)
+    code, out, _ = run(capsys, "--root", str(root), "detect")
+    assert code == 6 and out.count("BLOCKER") == 2
+    code, _, err = run(capsys, "--root", str(root), "plan")
+    assert code == 6
+    assert "container (docker)" in err and "run kdumpwiz on the host" in err
+    assert "no kexec/crash-dump support" in err and "CONFIG_KEXEC" in err

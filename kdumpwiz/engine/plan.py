@@ -138,9 +138,9 @@ def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
     configuration would not produce the planned value.
     """
     if facts.blockers:
+        # Every blocker with its own remedy: fixing only the first and trying again is a slow way to learn the rest.
         raise BlockedError(
-            "kdump cannot be set up here: " + "; ".join(b.reason for b in facts.blockers),
-            hint=facts.blockers[0].remedy,
+            "kdump cannot be set up here:\n" + "\n".join(f"  - {b.reason}\n    -> {b.remedy}" for b in facts.blockers),
         )
     assert facts.family is not None
     fam = handler(facts.family)
