@@ -41,7 +41,7 @@ class RedHatFamily(FamilyHandler):
         """BLS entries / grubenv / /etc/default/grub / /etc/kernel/cmdline, kdump.conf, zipl, service."""
         token = crashkernel.spec_cmdline(value)
         if facts.arch == "ppc64le" and self.profile.fadump_mode(host, facts):
-            self._refuse_below_fadump_default(host, facts, value)
+            self._refuse_below_fadump_default(facts, value, suggestion)
         reason = f"reserve memory for the capture kernel ({token})"
         files: List[FileChange] = []
         notes: List[str] = []
@@ -88,8 +88,8 @@ class RedHatFamily(FamilyHandler):
                 files.append(change)
         boot_changed = bool(files)
 
-        default = self.profile.distro_default(host, facts)
-        custom = default is None or default[0] != value
+        # The suggestion already holds the installed tool's default (sizing asked the profile once).
+        custom = suggestion.baseline_value is None or suggestion.baseline_value != value
         conf = edit_file(host, KDUMP_CONF, lambda t: self._edit_kdump_conf(t, facts, answers, custom),
                          "kdump target, core collector and crashkernel reset policy")
         if conf:
@@ -116,23 +116,23 @@ class RedHatFamily(FamilyHandler):
         notes.append("kdump.service builds the kdump initrd on its first start after the reboot")
         return FamilyChanges(tuple(files), tuple(commands), tuple(notes), tuple(warnings), boot_changed)
 
-    def _refuse_below_fadump_default(self, host, facts: Facts, value: str) -> None:
+    def _refuse_below_fadump_default(self, facts: Facts, value: str, suggestion) -> None:
         """fadump keeps the whole dump in the reserved area: never pin less than kdump's fadump table.
 
         A custom value also gets auto_reset_crashkernel no, so kdump would never
         correct a too-small one afterwards.
         """
-        default = self.profile.distro_default(host, facts)
+        default = suggestion.baseline_value
         if default is None:
             return
         ram = facts.memory.system_ram_bytes
-        want = crashkernel.evaluate_value(default[0], ram, facts.arch).reserved_bytes
+        want = crashkernel.evaluate_value(default, ram, facts.arch).reserved_bytes
         got = crashkernel.evaluate_value(value, ram, facts.arch).reserved_bytes
         if got < want:
             raise CrashkernelError(
-                f"crashkernel={value} reserves {got >> 20} MiB, less than {default[1]} ({want >> 20} MiB here, "
-                f"crashkernel={default[0]}): fadump is on, and firmware-assisted dump needs at least that",
-                hint=f"use auto (crashkernel={default[0]}) or a larger size")
+                f"crashkernel={value} reserves {got >> 20} MiB, less than {suggestion.baseline_source} ({want >> 20} "
+                f"MiB here, crashkernel={default}): fadump is on, and firmware-assisted dump needs at least that",
+                hint=f"use auto (crashkernel={default}) or a larger size")
 
     def _edit_kdump_conf(self, text: str, facts: Facts, answers, custom: bool) -> str:
         target = answers.target
