@@ -71,16 +71,6 @@ def add_option(value: str, option: str) -> str:
     return " ".join(out)
 
 
-def del_option(value: str, key: str) -> str:
-    """pbl's lib_del_option: every word whose key is ``key`` removed (shell pbl 1.25)."""
-    kept = []
-    for word in split_words(value):
-        rest = word[len(key):] if word.startswith(key) else None
-        if not (rest is not None and (rest == "" or rest.startswith("="))):
-            kept.append(word)
-    return " ".join(kept)
-
-
 def line_for(value: str) -> str:
     """The line pbl writes for ``value`` (lib_set_cmdline_grub's escaping)."""
     return f'{VAR}="' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

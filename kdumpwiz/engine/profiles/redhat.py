@@ -24,7 +24,6 @@ KDUMP_CONF = "/etc/kdump.conf"
 SYSCONFIG = "/etc/sysconfig/kdump"
 GRUB_DEFAULT = "/etc/default/grub"
 KERNEL_CMDLINE = "/etc/kernel/cmdline"
-TARGET_KEYWORDS = ("raw", "nfs", "ssh", "sshkey", "ext2", "ext3", "ext4", "xfs", "btrfs", "minix", "virtiofs", "dracut_args")
 # Only target-ish keywords are switched off; dracut_args stays (it is not a target).
 SWITCHED_TARGETS = ("raw", "nfs", "ssh", "sshkey", "ext2", "ext3", "ext4", "xfs", "btrfs", "minix", "virtiofs")
 
