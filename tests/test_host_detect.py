@@ -174,3 +174,45 @@ def test_non_root_on_the_live_system_is_told_up_front(monkeypatch):
     assert any(w.startswith("not running as root") for w in facts.warnings)
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     assert not any(w.startswith("not running as root") for w in detect(Host("/", RecordingRunner())).warnings)
+
+
+def _bzimage(path, init_size: int, version: int = 0x20F, magic: bytes = b"HdrS", size: int = 8 << 20) -> None:
+    """A sparse kernel file with just the setup-header fields the x86 boot protocol defines."""
+    with open(path, "wb") as fh:
+        fh.truncate(size)
+        fh.seek(0x202)
+        fh.write(magic + version.to_bytes(2, "little"))
+        fh.seek(0x260)
+        fh.write(init_size.to_bytes(4, "little"))
+
+
+@pytest.mark.parametrize("version, magic, expected", [
+    (0x20F, b"HdrS", 0x3F97000),   # Debian 12's 6.1 kernel: 63.6 MiB (vm-e2e-notes §8)
+    (0x20A, b"HdrS", 0x3F97000),   # the first protocol with init_size
+    (0x209, b"HdrS", None),        # older: the field is not defined
+    (0x20F, b"MZ\0\0", None),      # not a bzImage (an arm64 Image, a PE zboot, a vmlinux)
+])
+def test_bzimage_init_size_is_read_from_the_setup_header(tmp_path, version, magic, expected):
+    from kdumpwiz.engine.detect import bzimage_init_size
+    (tmp_path / "boot").mkdir()
+    _bzimage(tmp_path / "boot/vmlinuz-6.1.0-50-amd64", 0x3F97000, version, magic)
+    assert bzimage_init_size(Host(tmp_path), "/boot/vmlinuz-6.1.0-50-amd64") == expected
+
+
+def test_short_or_missing_kernel_has_no_init_size(tmp_path):
+    from kdumpwiz.engine.detect import bzimage_init_size
+    (tmp_path / "boot").mkdir()
+    (tmp_path / "boot/vmlinuz-x").write_bytes(b"HdrS")
+    assert bzimage_init_size(Host(tmp_path), "/boot/vmlinuz-x") is None
+    assert bzimage_init_size(Host(tmp_path), "/boot/vmlinuz-missing") is None
+
+
+@pytest.mark.parametrize("content, expected", [("36\n", 36 << 20), ("0\n", None), ("", None), ("36M\n", None)])
+def test_kdump_tools_recorded_unpacked_initrd_size(tmp_path, content, expected):
+    """kdump-tools 1:1.10's hook writes `du -sm` of the unpacked initrd next to it; junk is ignored."""
+    from kdumpwiz.engine.detect import read_kernel_files
+    rel = "6.12.117+deb13-amd64"
+    (tmp_path / "var/lib/kdump").mkdir(parents=True)
+    (tmp_path / f"var/lib/kdump/initrd.img-{rel}").write_bytes(b"\0" * 4096)
+    (tmp_path / f"var/lib/kdump/size_initrd.img-{rel}").write_text(content)
+    assert read_kernel_files(Host(tmp_path), rel).kdump_initrd_unpacked_bytes == expected

@@ -1111,6 +1111,10 @@ class KdumpTools:
     enabled: bool = True
     use_kdump: bool = True           # debconf kdump-tools/use_kdump
     kdump_initrd_size: int = 29 * MiB
+    #: Unpacked size of the kdump initrd; 0: three times the compressed size (the ratio
+    #: measured on Debian 12/13 dep initrds, docs/sizing-data.md).  Written to
+    #: size_initrd.img-<release> only by kdump-tools with the memory estimator (1:1.10+).
+    kdump_initrd_unpacked: int = 0
 
 
 @dataclass
@@ -1138,6 +1142,22 @@ class DebianSystem:
     grub_cfg_parttool: str = "part_gpt"
     grub_fs_module: str = "ext2"
     grub_cfg_mode: int = 0o444       # grub-mkconfig makes it read-only; the demo (run by users) uses 0o644
+    init_size: int = 0               # >0: the sparse vmlinuz carries a bzImage setup header with this init_size
+
+
+def write_bzimage_header(tree: Tree, rel: str, init_size: int, version: int = 0x20F) -> None:
+    """Put an x86 boot-protocol setup header into the (sparse) kernel file ``rel``.
+
+    Only the fields kdumpwiz reads: the "HdrS" magic (0x202), the protocol
+    version (0x206) and ``init_size`` (0x260), as in Documentation/arch/x86/boot.rst.
+    """
+    with open(tree.path(rel), "r+b") as fh:
+        fh.seek(0x1FE)
+        fh.write(b"\x55\xaa")
+        fh.seek(0x202)
+        fh.write(b"HdrS" + version.to_bytes(2, "little"))
+        fh.seek(0x260)
+        fh.write(init_size.to_bytes(4, "little"))
 
 
 def render_debian_grub_cfg(s: DebianSystem) -> str:
@@ -1308,6 +1328,8 @@ def build_debian_family(tree: Tree, s: DebianSystem) -> None:
     # The running kernel.
     if s.kernel_booted_by_grub:
         tree.sparse(f"boot/vmlinuz-{rel}", s.vmlinuz_size, 0o600)
+        if s.init_size:
+            write_bzimage_header(tree, f"boot/vmlinuz-{rel}", s.init_size)
         tree.sparse(f"boot/initrd.img-{rel}", s.initrd_size)
         tree.text(f"boot/config-{rel}", kernel_config(rel, m.kexec))
         tree.sparse(f"boot/System.map-{rel}", 8 * MiB, 0o600)
@@ -1351,7 +1373,10 @@ RemainAfterExit=yes
             tree.symlink("etc/systemd/system/basic.target.wants/kdump-tools.service",
                          "../../../../lib/systemd/system/kdump-tools.service")
         tree.sparse(f"var/lib/kdump/initrd.img-{rel}", kt.kdump_initrd_size)
-        tree.text(f"var/lib/kdump/size_initrd.img-{rel}", f"{kt.kdump_initrd_size // MiB + 1}\n")
+        if kt.mem_estimator:
+            # kdump-tools' hook records `du -sm` of the unpacked tree (whole MiB, rounded up).
+            unpacked = kt.kdump_initrd_unpacked or 3 * kt.kdump_initrd_size
+            tree.text(f"var/lib/kdump/size_initrd.img-{rel}", f"{-(-unpacked // MiB)}\n")
         tree.symlink("var/lib/kdump/vmlinuz", f"../../../boot/vmlinuz-{rel}")
         tree.symlink("var/lib/kdump/initrd.img", f"initrd.img-{rel}")
 

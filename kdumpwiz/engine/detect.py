@@ -28,6 +28,8 @@ from .facts import (
     Service,
 )
 from .profiles import family_for, profile
+from .crashkernel import MIB
+from .errors import HostError
 from .host import Host
 
 SUPPORTED_ARCHES = ("x86_64", "aarch64", "ppc64le", "s390x")
@@ -290,7 +292,32 @@ def read_kernel_files(host: Host, release: str) -> KernelFiles:
         if dep is not None:
             modules = sum(1 for line in dep.splitlines() if line.strip())
             break
-    return KernelFiles(release, vmlinuz, vmlinuz_bytes, initrd, initrd_bytes, kdump_initrd, kdump_bytes, modules)
+    unpacked = None
+    if kdump_initrd and kdump_initrd.startswith("/var/lib/kdump/initrd.img-"):
+        text = (host.read_optional(f"/var/lib/kdump/size_initrd.img-{release}") or "").strip()
+        if text.isdigit() and int(text) > 0:
+            unpacked = int(text) * MIB
+    return KernelFiles(release, vmlinuz, vmlinuz_bytes, initrd, initrd_bytes, kdump_initrd, kdump_bytes, modules,
+                       init_size=bzimage_init_size(host, vmlinuz) if vmlinuz else None,
+                       kdump_initrd_unpacked_bytes=unpacked)
+
+
+def bzimage_init_size(host: Host, path: str) -> Optional[int]:
+    """``init_size`` from an x86 bzImage's setup header (boot protocol 2.10+), None for other images.
+
+    The header starts at 0x1f1; "HdrS" at 0x202, the protocol version at 0x206,
+    ``init_size`` (u32, little-endian) at 0x260 (Documentation/arch/x86/boot.rst).
+    """
+    try:
+        head = host.read_head(path, 0x264)
+    except HostError:
+        return None
+    if len(head) < 0x264 or head[0x202:0x206] != b"HdrS":
+        return None
+    if int.from_bytes(head[0x206:0x208], "little") < 0x20A:
+        return None
+    size = int.from_bytes(head[0x260:0x264], "little")
+    return size or None
 
 
 def read_container(host: Host) -> Optional[str]:

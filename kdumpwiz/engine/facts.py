@@ -97,6 +97,12 @@ class KernelFiles:
     kdump_initrd: Optional[str]
     kdump_initrd_bytes: Optional[int]
     modules: int                     # modules listed in modules.dep (0 if unknown)
+    #: x86 bzImage ``init_size``: the memory the kernel needs to decompress and start,
+    #: which kexec must find in one piece inside the reservation (None: not a bzImage).
+    init_size: Optional[int] = None
+    #: The kdump initrd's unpacked size as kdump-tools (1:1.10+) records it when it builds
+    #: the initrd (``/var/lib/kdump/size_initrd.img-<release>``, whole MiB rounded up by du).
+    kdump_initrd_unpacked_bytes: Optional[int] = None
 
 
 @dataclass(frozen=True)

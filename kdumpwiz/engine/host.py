@@ -334,6 +334,14 @@ class Host:
         except OSError as exc:
             raise HostError(f"cannot read {p}: {exc.strerror or exc}") from exc
 
+    def read_head(self, p: str, n: int) -> bytes:
+        """The first ``n`` bytes of file ``p`` (a kernel's header without reading the whole image)."""
+        try:
+            with open(self.path(p), "rb") as fh:
+                return fh.read(n)
+        except OSError as exc:
+            raise HostError(f"cannot read {p}: {exc.strerror or exc}") from exc
+
     def read_text(self, p: str) -> str:
         """File ``p`` as UTF-8 text; refuses files that are not valid UTF-8."""
         data = self.read_bytes(p)
