@@ -460,3 +460,51 @@ async def test_packages_step_runs_nothing_with_skip_commands(make_system):
         assert host.runner.logical_calls == [] and host.runner.calls == []
         await press(pilot, "ctrl+n")
         assert isinstance(app.screen, PackagesScreen)
+
+
+async def test_too_small_to_load_is_refused_unless_forced(tmp_path):
+    """64M cannot even hold Debian 12's kernel (init_size 63.6 MiB) and initrd: refused; ticking the box forces it."""
+    from pathlib import Path
+
+    from kdumpwiz.engine.host import Host
+    from textual.widgets import Checkbox
+    from tests.fixtures.measured import build_measured, measured_rows
+
+    row = next(r for r in measured_rows() if r["suite"] == "bookworm")
+    host = Host(str(build_measured(Path(tmp_path) / "root", row)))
+    app = make_app(host)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n", "n")
+        assert isinstance(app.screen, MemoryScreen)
+        body = text_of(app)
+        assert "model calibrated on measured captures" in body and "kernel init_size" in body
+        assert f"{row['min_captures_mib']}M was the smallest that captured" in body
+        inp = app.screen.query_one("#crashkernel")
+        inp.value = ""
+        inp.focus()
+        await press(pilot, "6", "4", "M")
+        check = str(app.screen.query_one("#check").render())
+        assert check.startswith("Not accepted") and "cannot even be loaded" in check
+        box = app.screen.query_one("#force-small", Checkbox)
+        assert box.display
+        await press(pilot, "enter")
+        assert isinstance(app.screen, MemoryScreen)
+        box.value = True
+        await settle(pilot)
+        check = str(app.screen.query_one("#check").render())
+        assert check.startswith("OK") and "(forced)" in check
+        inp.focus()
+        await press(pilot, "enter")
+        assert isinstance(app.screen, TargetScreen)
+        assert app.state.answers.crashkernel == "64M" and app.state.answers.force_crashkernel is True
+        # A value that loads hides the box again and is not forced.
+    app2 = make_app(host)
+    async with app2.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n", "n")
+        inp = app2.screen.query_one("#crashkernel")
+        inp.value = "96M"
+        await settle(pilot)
+        assert not app2.screen.query_one("#force-small", Checkbox).display
+        assert str(app2.screen.query_one("#check").render()).startswith("OK")

@@ -114,6 +114,8 @@ class Answers:
     compression: str = "default"
     extra_args: str = ""               # extra capture-kernel arguments
     enable_service: bool = True
+    #: Write a crashkernel= too small to even load the capture kernel (a test meant to fail).
+    force_crashkernel: bool = False
 
     def validate(self) -> "Answers":
         """Check every field; returns self."""
@@ -135,6 +137,8 @@ class Answers:
                 raise AnswersError(f"extra_args: {word!r} is not a plain kernel parameter")
         if not isinstance(self.enable_service, bool):
             raise AnswersError(f"enable_service: must be true or false, got {self.enable_service!r}")
+        if not isinstance(self.force_crashkernel, bool):
+            raise AnswersError(f"force_crashkernel: must be true or false, got {self.force_crashkernel!r}")
         if not isinstance(self.target, Target):
             raise AnswersError("target: must be a mapping")
         self.target.validate()
@@ -158,6 +162,7 @@ class Answers:
             "compression": self.compression,
             "extra_args": self.extra_args,
             "enable_service": self.enable_service,
+            **({"force_crashkernel": True} if self.force_crashkernel else {}),
         }
 
     def to_yaml(self) -> str:
@@ -165,7 +170,8 @@ class Answers:
         return "# kdumpwiz answers\n" + yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=False)
 
 
-_TOP_KEYS = {"crashkernel", "target", "dump_level", "compression", "extra_args", "enable_service"}
+_TOP_KEYS = {"crashkernel", "target", "dump_level", "compression", "extra_args", "enable_service",
+             "force_crashkernel"}
 _TARGET_KEYS = {"type", "path", "host", "key", "device"}
 
 
@@ -233,6 +239,7 @@ def answers_from_dict(data: Any, source: str = "answers") -> Answers:
         compression=data.get("compression", "default"),
         extra_args=data.get("extra_args", "") if data.get("extra_args") is not None else "",
         enable_service=data.get("enable_service", True),
+        force_crashkernel=data.get("force_crashkernel", False),
     )
     try:
         return answers.validate()

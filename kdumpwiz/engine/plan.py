@@ -21,7 +21,7 @@ from .errors import BlockedError, CrashkernelError, IneffectiveEditError, Kdumpw
 from .facts import Facts
 from .families import handler
 from .host import Host
-from .sizing import Checked, Suggestion, check_value, kernel_reservation, suggest
+from .sizing import BAND, Checked, Suggestion, check_value, kernel_reservation, suggest
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
     fam.check_target(answers.target)
     suggestion = suggest(host, facts)
     value = resolve_auto(facts, suggestion) if answers.crashkernel == "auto" else answers.crashkernel
-    checked = check_value(value, facts, suggestion)
+    checked = check_value(value, facts, suggestion, force=answers.force_crashkernel)
     if not checked.ok:
         raise CrashkernelError(f"crashkernel={value}: {checked.problems[0]}", hint=checked.hint)
     changes = fam.plan_changes(host, facts, answers, value, suggestion)
@@ -221,12 +221,17 @@ def _keep_configured(facts: Facts, suggestion: Suggestion) -> Optional[str]:
 
     Rewriting a working distribution default to an equivalent spelling is churn
     in a boot file for nothing, so ``auto`` keeps a configured value that is
-    valid, canonical and reserves at least the suggested amount.
+    valid, canonical and reserves at least the suggested amount.  Where the
+    suggestion rests on measurements (Debian x86_64, docs/sizing-data.md), a
+    configured value more than 1.3 times the suggestion is not kept: the data
+    shows that memory is not needed, and the suggestion says so.
     """
     token = facts.boot.configured_crashkernel
     if not token or crashkernel.spec_problem(token, facts.arch) is not None:
         return None
     res = kernel_reservation(crashkernel.spec_cmdline(token), facts)
-    if res.reserved_bytes >= suggestion.reserved_bytes and check_value(token, facts, suggestion).ok:
-        return token
-    return None
+    if res.reserved_bytes < suggestion.reserved_bytes or not check_value(token, facts, suggestion).ok:
+        return None
+    if suggestion.trusted_below_default and res.reserved_bytes > BAND * suggestion.reserved_bytes:
+        return None
+    return token

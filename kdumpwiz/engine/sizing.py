@@ -5,10 +5,16 @@ Two figures, the larger wins:
 * the **baseline**: what this distribution's own tooling would reserve on this
   machine (its default ``crashkernel=`` evaluated with the kernel's rules on the
   RAM the kernel counts), and
-* the **estimate**: what the capture kernel really needs here, from the sizes of
-  the kernel and kdump initrd on disk, the CPUs the capture kernel brings up,
-  LUKS and 64 KiB pages (a kdumpctl-estimate-like model, calibrated on the QEMU
-  measurements in docs/).
+* the **estimate**: what the capture kernel really needs here.  On Debian
+  x86_64 it is the model calibrated on real captures (docs/sizing-data.md):
+  the kernel's bzImage ``init_size`` + the kdump initrd packed and unpacked +
+  the capture kernel's runtime, each constant citing the measured rows.
+  Elsewhere (no bzImage header, other families' capture designs, other
+  architectures) it is the older file-size model, which no measurement backs.
+
+Within the measured envelope (Debian 12/13, x86_64, RAM up to the largest
+measured guest) the estimate is trusted even below kdump-tools' default, and
+the reasons say so; outside it the larger of the two wins.
 
 The suggestion is always a value the kernel accepts and that leaves enough RAM
 for the system itself; each step leaves a human-readable reason.
@@ -25,17 +31,44 @@ from .facts import Facts
 from .host import Host
 from .profiles import profile
 from .profiles.redhat import RHEL8_AUTO
+from .sizing_data import MEASURED, MeasuredShape
 
 #: The system must keep at least this much RAM for itself after the reservation.
 MIN_REMAINING = 512 * MIB
 #: ... and the reservation may not take more than this share of RAM.
 MAX_SHARE = 0.5
+#: Goal of the measured model: smallest that captured <= suggestion <= BAND x that.
+BAND = 1.3
 #: Reservations are rounded up to this (x86 aligns the area to 16 MiB anyway).
 ROUND_TO = 16 * MIB
-#: Capture-kernel runtime: its own allocations, udev, makedumpfile, page tables.
+#: File-size model (no bzImage header, or not Debian): capture-kernel runtime
+#: (its own allocations, udev, makedumpfile, page tables).  Not measured.
 RUNTIME_BASE = 64 * MIB
-#: Headroom on the sum of the parts (the parts are measurements of compressed files).
+#: File-size model: headroom on the sum of the parts.
 SAFETY = 0.10
+
+# -- the measured model (Debian x86_64; docs/sizing-data.md, rows by shape key) --
+#: What the capture kernel needs besides its image and its initrd at its peak,
+#: which is while it unpacks the initramfs (every failed capture in the data is
+#: an OOM with gfp_mask GFP_HIGHUSER|__GFP_COMP a few seconds into the capture
+#: kernel): page tables, slab, the struct pages of the reservation.  The rows
+#: bound it: bookworm:1024:2:dep:31 (init_size 63.6 + initrd 6.2 + unpacked
+#: 17.1 = 86.9 MiB) fails at 96M and captures at 112M, so 9.1 < R <= 25.1;
+#: trixie:1024:2:dep:31 (55.9 + 10.8 + 35.0 = 101.7 MiB) fails at 112M and
+#: captures at 128M, so 10.3 < R <= 26.3.  The model takes the top of the
+#: common range; docs/sizing-data.md "The model" keeps the bounds of every row.
+MEASURED_RUNTIME = 25 * MIB
+#: makedumpfile's bitmaps and the memory map of the crashed system grow with its
+#: RAM, but not measurably here: bookworm:1024:2:dep:31 and bookworm:8192:2:dep:31
+#: both need 112M (the peak is the initramfs unpack, before makedumpfile runs).
+MEASURED_PER_GIB = 0
+#: Headroom on the sum: the smallest capturing size is only known to 16 MiB, and
+#: the runtime term is an upper bound from a handful of rows.
+MEASURED_SAFETY = 0.10
+#: Unpacked / packed size of a kdump initrd when kdump-tools did not record it
+#: (kdump-tools < 1:1.10): zstd dep initrds measured 17.1 / 6.2 MiB = 2.8 (Debian 12)
+#: and 35.0 / 10.8 MiB = 3.2 (Debian 13): the larger ratio is used.
+UNPACK_RATIO = 3.2
 
 def _round_up(value: int, unit: int) -> int:
     return -(-value // unit) * unit
@@ -78,6 +111,14 @@ class Suggestion:
     estimate_parts: Tuple[Tuple[str, int], ...]
     reasons: Tuple[str, ...]
     warnings: Tuple[str, ...] = ()
+    #: "measured" (calibrated on real captures) or "file-size" (not measured).
+    model: str = "file-size"
+    #: The measured shape this machine matches, if any.
+    measured: Optional[MeasuredShape] = None
+    #: Smallest reservation that can even load the capture kernel (x86 bzImage), else None.
+    min_loadable_bytes: Optional[int] = None
+    #: The machine is inside the measured envelope: the estimate is trusted below the default.
+    trusted_below_default: bool = False
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON form."""
@@ -85,7 +126,10 @@ class Suggestion:
             "value": self.value,
             "reserved_bytes": self.reserved_bytes,
             "baseline": {"value": self.baseline_value, "bytes": self.baseline_bytes, "source": self.baseline_source},
-            "estimate": {"bytes": self.estimate_bytes, "parts": [{"what": w, "bytes": b} for w, b in self.estimate_parts]},
+            "estimate": {"bytes": self.estimate_bytes, "model": self.model,
+                         "parts": [{"what": w, "bytes": b, "mib": round(b / MIB, 1)} for w, b in self.estimate_parts]},
+            "measured": self.measured.to_dict() if self.measured else None,
+            "min_loadable_bytes": self.min_loadable_bytes,
             "reasons": list(self.reasons),
             "warnings": list(self.warnings),
         }
@@ -122,8 +166,94 @@ def capture_kernel_factor(arch: str) -> int:
     return {"x86_64": 6, "s390x": 6, "ppc64le": 2}.get(arch, 4)
 
 
+def min_loadable(facts: Facts) -> Optional[int]:
+    """The smallest reservation into which kexec can load the capture kernel, None if unknown.
+
+    kexec needs one hole of the bzImage's ``init_size`` for the kernel, plus the
+    packed initrd, boot parameters, purgatory and the ELF core header (about 1 MiB).
+    Measured: Debian 12 (init_size 63.6 MiB, initrd 6.2 MiB) and Debian 13
+    (55.9 + 10.8 MiB) load at 80M and fail at 64M (docs/sizing-data.csv, min_loads_mib).
+    """
+    k = facts.kernel
+    if not k.init_size or facts.arch != "x86_64":
+        return None
+    initrd = k.kdump_initrd_bytes or k.initrd_bytes or 0
+    return k.init_size + initrd + MIB
+
+
+def in_measured_envelope(host: Host, facts: Facts) -> bool:
+    """True where the measured model applies: machines like the ones the sweep ran."""
+    if not (facts.family == "debian" and facts.distro.id == "debian" and facts.arch == "x86_64"
+            and facts.page_size == 4096 and facts.kernel.init_size and not facts.dump.luks):
+        return False
+    majors = {m.distro_major for m in MEASURED}
+    largest = max((m.ram_mib for m in MEASURED), default=0) * MIB
+    if facts.distro.major not in majors or facts.memory.rounded_bytes > largest:
+        return False
+    return profile("debian").capture_cpus(host, facts) == 1
+
+
+def measured_match(facts: Facts) -> Optional[MeasuredShape]:
+    """The measured shape this machine is: same Debian release and kernel size, RAM, kdump initrd, dump level 31.
+
+    The kernel's ``init_size`` within 2 %, the packed kdump initrd within 25 %
+    and the RAM as the kernel counts it (rounded to 128 MiB) equal to the guest's;
+    CPUs do not matter (the capture kernel runs with nr_cpus=1, and the data is
+    flat in vCPUs), the nearest count wins.
+    """
+    k = facts.kernel
+    if not k.init_size or not k.kdump_initrd_bytes:
+        return None
+    found = [m for m in MEASURED
+             if m.distro_id == facts.distro.id and m.distro_major == facts.distro.major and m.dump_level == 31
+             and abs(m.init_size - k.init_size) <= 0.02 * m.init_size
+             and abs(m.kdump_initrd_bytes - k.kdump_initrd_bytes) <= 0.25 * m.kdump_initrd_bytes
+             and m.ram_mib * MIB == facts.memory.rounded_bytes]
+    if not found:
+        return None
+    return min(found, key=lambda m: (abs(m.vcpus - facts.cpus), -m.min_captures_bytes))
+
+
+def _estimate_measured(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, int]], List[str]]:
+    k = facts.kernel
+    assert k.init_size
+    parts: List[Tuple[str, int]] = [(f"kernel init_size ({k.vmlinuz}; kexec needs it in one piece)", k.init_size)]
+    remarks: List[str] = []
+    packed = k.kdump_initrd_bytes or k.initrd_bytes or 0
+    name = k.kdump_initrd if k.kdump_initrd_bytes else k.initrd
+    if not packed:
+        packed = 32 * MIB
+        name = "initrd (not found; 32 MiB assumed)"
+        remarks.append("no kdump initrd was found; a typical size was assumed")
+    elif not k.kdump_initrd_bytes:
+        remarks.append("the kdump initrd does not exist yet (kdump-tools builds it at its first start), so the "
+                       "system initrd's size was used (an upper bound)")
+    parts.append((f"{name}, packed (kept while it is unpacked)", packed))
+    if k.kdump_initrd_unpacked_bytes and k.kdump_initrd_bytes:
+        parts.append(("the same, unpacked (as kdump-tools recorded it)", k.kdump_initrd_unpacked_bytes))
+    else:
+        parts.append((f"the same, unpacked (x{UNPACK_RATIO:g} the packed size)", int(UNPACK_RATIO * packed)))
+    parts.append(("capture-kernel runtime at its peak (measured)", MEASURED_RUNTIME))
+    cpus = profile("debian").capture_cpus(host, facts)
+    if cpus > 1:
+        parts.append((f"{cpus} CPUs brought up in the capture kernel (1 MiB each; not measured)", cpus * MIB))
+    if facts.dump.luks:
+        parts.append(("unlocking a LUKS dump volume (Argon2 may need more; not measured)", 20 * MIB))
+        remarks.append("the dump target is LUKS-encrypted: an Argon2 key slot can need far more memory; "
+                       "prefer a PBKDF2 key slot or a remote target")
+    gib = facts.memory.rounded_bytes // GIB
+    if MEASURED_PER_GIB and gib:
+        parts.append((f"makedumpfile and memory map for {gib} GiB of RAM", gib * MEASURED_PER_GIB))
+    subtotal = sum(b for _, b in parts)
+    margin = int(subtotal * MEASURED_SAFETY)
+    parts.append((f"safety margin ({int(MEASURED_SAFETY * 100)} %)", margin))
+    return _round_up(subtotal + margin, ROUND_TO), parts, remarks
+
+
 def estimate(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, int]], List[str]]:
     """(bytes, parts, remarks) of what the capture kernel needs on this machine."""
+    if facts.family == "debian" and facts.kernel.init_size and facts.arch == "x86_64":
+        return _estimate_measured(host, facts)
     parts: List[Tuple[str, int]] = []
     remarks: List[str] = []
     k = facts.kernel
@@ -191,8 +321,16 @@ def suggest(host: Host, facts: Facts) -> Suggestion:
             if baseline_value.split(",")[0].startswith("2G-") and ram < 2 * GIB:
                 reasons.append("the distribution default reserves nothing below 2 GiB")
     est, parts, remarks = estimate(host, facts)
-    reasons.append(f"estimate for this machine: {mib(est)} (" + ", ".join(f"{w}: {mib(b)}" for w, b in parts) + ")")
+    model = "measured" if facts.family == "debian" and facts.kernel.init_size and facts.arch == "x86_64" else "file-size"
+    reasons.append(f"estimate for this machine: {mib(est)} (" + ", ".join(f"{w}: {mib(b)}" for w, b in parts) + ")"
+                   + ("" if model == "measured" else "; this model is not backed by measurements"))
     reasons.extend(remarks)
+    match = measured_match(facts)
+    if match is not None:
+        reasons.append(f"measured: on {match.describe()} the smallest crashkernel that captured a dump was "
+                       f"{match.min_captures_bytes // MIB}M ({match.min_captures_bytes // MIB - 16}M did not; "
+                       "docs/sizing-data.md)")
+    envelope = in_measured_envelope(host, facts)
     own = bool(facts.family and baseline_bytes and baseline_value
                and crashkernel.spec_problem(baseline_value, facts.arch) is None
                and profile(facts.family).keeps_own_default(host, facts))
@@ -202,6 +340,13 @@ def suggest(host: Host, facts: Facts) -> Suggestion:
         if baseline_bytes < est:
             warnings.append(f"the distribution's calibrated {mib(baseline_bytes)} is below kdumpwiz's estimate of "
                             f"{mib(est)}; choose a size by hand if a test crash does not save a dump")
+    elif envelope and baseline_bytes > est:
+        value, reserved = crashkernel.format_size(est), est
+        reasons.append(
+            f"{value} is suggested, below the default's {mib(baseline_bytes)}: on Debian "
+            f"{'/'.join(str(m) for m in sorted({x.distro_major for x in MEASURED}))} x86_64 guests with up to "
+            f"{max(x.ram_mib for x in MEASURED) // 1024} GiB the measured model's estimate always captured "
+            "(docs/sizing-data.md); type the default's value to keep it")
     elif baseline_bytes >= est and baseline_value and crashkernel.spec_problem(baseline_value, facts.arch) is None:
         value, reserved = baseline_value, baseline_bytes
         reasons.append(f"the distribution default ({mib(baseline_bytes)}) covers the estimate, so it is kept as it is")
@@ -233,6 +378,10 @@ def suggest(host: Host, facts: Facts) -> Suggestion:
         estimate_parts=tuple(parts),
         reasons=tuple(reasons),
         warnings=tuple(warnings),
+        model=model,
+        measured=match,
+        min_loadable_bytes=min_loadable(facts),
+        trusted_below_default=envelope,
     )
 
 
@@ -241,8 +390,12 @@ def _max_safe(ram: int) -> int:
     return max(0, min(ram - MIN_REMAINING, int(ram * MAX_SHARE)))
 
 
-def check_value(value: str, facts: Facts, suggestion: Optional[Suggestion] = None) -> Checked:
-    """Check a crashkernel value: accepted by the kernel, canonical, safe for this RAM."""
+def check_value(value: str, facts: Facts, suggestion: Optional[Suggestion] = None, *, force: bool = False) -> Checked:
+    """Check a crashkernel value: accepted by the kernel, canonical, safe for this RAM, big enough to load.
+
+    A reservation too small for kexec to even load the capture kernel is a
+    problem unless ``force`` (a test that is meant to fail): then a warning.
+    """
     ram = facts.memory.system_ram_bytes
     res = kernel_reservation(crashkernel.spec_cmdline(value), facts)
     problems: List[str] = []
@@ -263,7 +416,19 @@ def check_value(value: str, facts: Facts, suggestion: Optional[Suggestion] = Non
                 f"(at most {mib(limit)}: {mib(MIN_REMAINING)} and half of RAM must stay free)"
             )
             hint = f"choose at most {crashkernel.format_size(limit // ROUND_TO * ROUND_TO)}"
-        elif suggestion is not None and res.reserved_bytes < suggestion.estimate_bytes:
+        elif (loadable := min_loadable(facts)) is not None and res.reserved_bytes < loadable:
+            k = facts.kernel
+            why = (f"{crashkernel.spec_cmdline(value)} reserves {mib(res.reserved_bytes)}, but the capture kernel "
+                   f"cannot even be loaded into less than {mib(loadable)} (the kernel's init_size "
+                   f"{mib(k.init_size or 0)} + the kdump initrd {mib(k.kdump_initrd_bytes or k.initrd_bytes or 0)}"
+                   " + 1 MiB): kdump would not be armed")
+            if force:
+                warnings.append(why + " (forced)")
+            else:
+                problems.append(why)
+                hint = (f"choose at least {crashkernel.format_size(_round_up(loadable, ROUND_TO))}, or force it "
+                        "(answers: force_crashkernel: true) for a test that is meant to fail")
+        if (not problems and suggestion is not None and res.reserved_bytes < suggestion.estimate_bytes):
             warnings.append(
                 f"{crashkernel.spec_cmdline(value)} reserves {mib(res.reserved_bytes)}, less than the estimate of "
                 f"{mib(suggestion.estimate_bytes)} for this machine: the capture kernel may run out of memory "

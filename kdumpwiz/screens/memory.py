@@ -1,10 +1,13 @@
 """Step 3: how much memory to reserve, and why; a custom value checked live.
 
 The suggestion comes with its reasons (the distribution default evaluated on
-the RAM the kernel counts, the estimate's parts). A custom value is checked on
-every keystroke against the kernel's own parsing rules and this machine's RAM;
-a value the kernel would reject, or one that leaves too little RAM, cannot be
-accepted, and the message says why.
+the RAM the kernel counts), the estimate as a table of its terms, and, where
+the machine matches a guest the sizing sweep measured, the measured minimum.
+A custom value is checked on every keystroke against the kernel's own parsing
+rules and this machine's RAM; a value the kernel would reject, or one that
+leaves too little RAM, cannot be accepted, and the message says why.  A value
+too small for the capture kernel to even load is refused too, unless the admin
+ticks "use it anyway" (a test that is meant to fail).
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Checkbox, Input, Static
 
-from ..engine.crashkernel import normalize_spec, spec_cmdline
+from ..engine.crashkernel import MIB, normalize_spec, spec_cmdline
 from ..engine.plan import resolve_auto
-from ..engine.sizing import check_value, mib, suggest
+from ..engine.sizing import Suggestion, check_value, mib, suggest
 from ..widgets.memory_bar import MemoryBar
 from .base import StepScreen, para, section
 
@@ -40,10 +43,15 @@ class MemoryScreen(StepScreen):
         yield para("Value to use (Enter keeps it; or type e.g. 384M, 1G):")
         yield Input(value=value, id="crashkernel", placeholder=auto_value)
         yield Static("", id="check", markup=False)
+        force = Checkbox("Use it anyway (a test that is meant to fail)", value=state.answers.force_crashkernel,
+                         id="force-small")
+        force.display = False
+        yield force
         yield MemoryBar(ram, check_value(value, state.facts, s).reservation.reserved_bytes,
                         ascii_only=state.ascii, id="memory-bar")
         for w in s.warnings:
             yield para(f"Warning: {w}", classes="warning")
+        yield para(estimate_table(s), classes="estimate")
         yield para("Why:\n" + "\n".join(f"- {r}" for r in s.reasons), classes="reasons")
 
     def on_mount(self) -> None:
@@ -56,6 +64,15 @@ class MemoryScreen(StepScreen):
         """Check as the admin types."""
         self._show_check(event.value)
 
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        """Forcing turns the refusal into a warning."""
+        event.stop()
+        self._show_check(self.query_one("#crashkernel", Input).value)
+
+    def _forced(self) -> bool:
+        box = self.query_one("#force-small", Checkbox)
+        return bool(box.display and box.value)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the field means Next."""
         event.stop()
@@ -67,7 +84,12 @@ class MemoryScreen(StepScreen):
         if not value:
             label.update("Type a value, e.g. " + (self.state.suggestion.value if self.state.suggestion else "256M"))
             return
-        checked = check_value(value, self.state.facts, self.state.suggestion)
+        box = self.query_one("#force-small", Checkbox)
+        loose = check_value(value, self.state.facts, self.state.suggestion, force=True)
+        strict = check_value(value, self.state.facts, self.state.suggestion)
+        # The box is offered only when "too small to load" is the one thing wrong.
+        box.display = loose.ok and not strict.ok
+        checked = loose if box.display and box.value else strict
         res = checked.reservation
         if checked.ok:
             low = f" (and {mib(res.low_bytes)} low, below 4 GiB)" if res.high and res.low_bytes else ""
@@ -89,9 +111,25 @@ class MemoryScreen(StepScreen):
         value = normalize_spec(self.query_one("#crashkernel", Input).value)
         if not value:
             return "enter a crashkernel= value"
-        checked = check_value(value, self.state.facts, self.state.suggestion)
+        forced = self._forced()
+        checked = check_value(value, self.state.facts, self.state.suggestion, force=forced)
         if not checked.ok:
             return f"{spec_cmdline(value)}: {checked.problems[0]}"
         auto_value = resolve_auto(self.state.facts, self.state.suggestion)  # type: ignore[arg-type]
         self.state.answers.crashkernel = "auto" if value == auto_value else value
+        self.state.answers.force_crashkernel = forced
         return None
+
+
+def estimate_table(s: Suggestion) -> str:
+    """The estimate's terms as a two-column table (term, MiB), then the measured minimum if any."""
+    title = "Estimate" + (" (model calibrated on measured captures)" if s.model == "measured"
+                          else " (file-size model, not measured)")
+    rows = [(what, f"{b / MIB:.1f}") for what, b in s.estimate_parts] + [("total, rounded up to 16 MiB",
+                                                                          f"{s.estimate_bytes / MIB:.0f}")]
+    width = max(len(n) for n, _ in rows)
+    lines = [title + ":"] + [f"  {what:<{width}}  {value:>7} MiB" for what, value in rows]
+    if s.measured is not None:
+        lines.append(f"Measured on a machine like this one: {s.measured.min_captures_bytes // MIB}M was the smallest "
+                     f"that captured ({s.measured.describe()}).")
+    return "\n".join(lines)
