@@ -217,33 +217,34 @@ def measured_match(facts: Facts) -> Optional[MeasuredShape]:
 def _estimate_measured(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, int]], List[str]]:
     k = facts.kernel
     assert k.init_size
-    parts: List[Tuple[str, int]] = [(f"kernel init_size ({k.vmlinuz}; kexec needs it in one piece)", k.init_size)]
+    # Short labels: they are the rows of the Memory step's table (the files are in `detect`).
+    parts: List[Tuple[str, int]] = [("kernel init_size (kexec needs it in one piece)", k.init_size)]
     remarks: List[str] = []
     packed = k.kdump_initrd_bytes or k.initrd_bytes or 0
-    name = k.kdump_initrd if k.kdump_initrd_bytes else k.initrd
+    name = "kdump initrd" if k.kdump_initrd_bytes else "system initrd"
     if not packed:
         packed = 32 * MIB
-        name = "initrd (not found; 32 MiB assumed)"
+        name = "initrd (not found: 32 MiB assumed)"
         remarks.append("no kdump initrd was found; a typical size was assumed")
     elif not k.kdump_initrd_bytes:
         remarks.append("the kdump initrd does not exist yet (kdump-tools builds it at its first start), so the "
                        "system initrd's size was used (an upper bound)")
-    parts.append((f"{name}, packed (kept while it is unpacked)", packed))
+    parts.append((f"{name}, packed", packed))
     if k.kdump_initrd_unpacked_bytes and k.kdump_initrd_bytes:
-        parts.append(("the same, unpacked (as kdump-tools recorded it)", k.kdump_initrd_unpacked_bytes))
+        parts.append((f"{name}, unpacked (kdump-tools' record)", k.kdump_initrd_unpacked_bytes))
     else:
-        parts.append((f"the same, unpacked (x{UNPACK_RATIO:g} the packed size)", int(UNPACK_RATIO * packed)))
-    parts.append(("capture-kernel runtime at its peak (measured)", MEASURED_RUNTIME))
+        parts.append((f"{name}, unpacked (x{UNPACK_RATIO:g} packed)", int(UNPACK_RATIO * packed)))
+    parts.append(("capture-kernel runtime (measured peak)", MEASURED_RUNTIME))
     cpus = profile("debian").capture_cpus(host, facts)
     if cpus > 1:
-        parts.append((f"{cpus} CPUs brought up in the capture kernel (1 MiB each; not measured)", cpus * MIB))
+        parts.append((f"{cpus} capture-kernel CPUs (1 MiB each)", cpus * MIB))
     if facts.dump.luks:
-        parts.append(("unlocking a LUKS dump volume (Argon2 may need more; not measured)", 20 * MIB))
+        parts.append(("unlocking a LUKS dump volume", 20 * MIB))
         remarks.append("the dump target is LUKS-encrypted: an Argon2 key slot can need far more memory; "
                        "prefer a PBKDF2 key slot or a remote target")
     gib = facts.memory.rounded_bytes // GIB
     if MEASURED_PER_GIB and gib:
-        parts.append((f"makedumpfile and memory map for {gib} GiB of RAM", gib * MEASURED_PER_GIB))
+        parts.append((f"makedumpfile for {gib} GiB of RAM", gib * MEASURED_PER_GIB))
     subtotal = sum(b for _, b in parts)
     margin = int(subtotal * MEASURED_SAFETY)
     parts.append((f"safety margin ({int(MEASURED_SAFETY * 100)} %)", margin))
@@ -259,32 +260,32 @@ def estimate(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, int]], List
     k = facts.kernel
     factor = capture_kernel_factor(facts.arch)
     if k.vmlinuz_bytes:
-        parts.append((f"kernel {k.vmlinuz} unpacked (x{factor})", factor * k.vmlinuz_bytes))
+        parts.append((f"kernel, unpacked (x{factor} vmlinuz)", factor * k.vmlinuz_bytes))
     else:
-        parts.append(("kernel (file not found; typical size assumed)", 64 * MIB))
+        parts.append(("kernel (not found: typical size)", 64 * MIB))
         remarks.append("the kernel image was not found under /boot; a typical size was assumed")
     if k.kdump_initrd_bytes:
-        parts.append((f"kdump initrd {k.kdump_initrd} unpacked in tmpfs (x3)", 3 * k.kdump_initrd_bytes))
+        parts.append(("kdump initrd in tmpfs (x3)", 3 * k.kdump_initrd_bytes))
     elif k.initrd_bytes:
         # No kdump initrd yet (it is built on the first kdump start); the
         # system initrd is larger, so it is a safe upper bound.
-        parts.append((f"initrd {k.initrd} unpacked in tmpfs (x3; kdump initrd not built yet)", 3 * k.initrd_bytes))
+        parts.append(("system initrd in tmpfs (x3; no kdump initrd yet)", 3 * k.initrd_bytes))
         remarks.append("the kdump initrd does not exist yet, so the system initrd's size was used (an upper bound)")
     else:
-        parts.append(("initrd (file not found; typical size assumed)", 96 * MIB))
-    parts.append(("capture-kernel runtime (kernel allocations, udev, makedumpfile)", RUNTIME_BASE))
+        parts.append(("initrd (not found: typical size)", 96 * MIB))
+    parts.append(("capture-kernel runtime", RUNTIME_BASE))
     cpus = profile(facts.family).capture_cpus(host, facts) if facts.family else 1
     if cpus > 1:
-        parts.append((f"{cpus} CPUs brought up in the capture kernel (1 MiB each)", cpus * MIB))
+        parts.append((f"{cpus} capture-kernel CPUs (1 MiB each)", cpus * MIB))
     ram = facts.memory.system_ram_bytes
     if ram > 64 * GIB:
         # makedumpfile's bitmaps and the vmcore's ELF headers grow with RAM.
-        parts.append(("page bitmaps for large RAM (1 MiB per 16 GiB over 64 GiB)", _round_up(ram - 64 * GIB, 16 * GIB) // (16 * GIB) * MIB))
+        parts.append(("page bitmaps (1 MiB per 16 GiB over 64 GiB)", _round_up(ram - 64 * GIB, 16 * GIB) // (16 * GIB) * MIB))
     if facts.page_size == 65536:
-        parts.append(("64 KiB page kernel (larger page tables and slabs)", 100 * MIB))
+        parts.append(("64 KiB pages (page tables, slabs)", 100 * MIB))
     if facts.dump.luks:
         luks = (50 if facts.arch == "aarch64" else 20) * MIB
-        parts.append(("unlocking a LUKS dump volume (Argon2 may need more)", luks))
+        parts.append(("unlocking a LUKS dump volume", luks))
         remarks.append("the dump target is LUKS-encrypted: an Argon2 key slot can need far more memory; "
                        "prefer a PBKDF2 key slot or a remote target")
     subtotal = sum(b for _, b in parts)

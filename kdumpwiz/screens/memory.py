@@ -52,7 +52,9 @@ class MemoryScreen(StepScreen):
         for w in s.warnings:
             yield para(f"Warning: {w}", classes="warning")
         yield para(estimate_table(s), classes="estimate")
-        yield para("Why:\n" + "\n".join(f"- {r}" for r in s.reasons), classes="reasons")
+        # The estimate's own reason repeats the table above it.
+        why = [r for r in s.reasons if not r.startswith("estimate for this machine")]
+        yield para("Why:\n" + "\n".join(f"- {r}" for r in why), classes="reasons")
 
     def on_mount(self) -> None:
         """Show the check of the pre-filled value."""
@@ -128,7 +130,7 @@ def estimate_table(s: Suggestion) -> str:
     rows = [(what, f"{b / MIB:.1f}") for what, b in s.estimate_parts] + [("total, rounded up to 16 MiB",
                                                                           f"{s.estimate_bytes / MIB:.0f}")]
     width = max(len(n) for n, _ in rows)
-    lines = [title + ":"] + [f"  {what:<{width}}  {value:>7} MiB" for what, value in rows]
+    lines = [title + ":"] + [f"{what:<{width}} {value:>6} MiB" for what, value in rows]
     if s.measured is not None:
         lines.append(f"Measured on a machine like this one: {s.measured.min_captures_bytes // MIB}M was the smallest "
                      f"that captured ({s.measured.describe()}).")
