@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Configure a freshly debootstrapped Debian 12 root so it boots under QEMU and
+# Configure a freshly debootstrapped Debian 12 or 13 root so it boots under QEMU and
 # can capture a crash dump (docs/e2e.md; the gotchas are those measured in
 # ../shared/reference/vm-e2e-notes.md §3).  Runs on the host, as root:
 #
@@ -52,7 +52,15 @@ in_root update-initramfs -u -k "$KVER"
 # debootstrap configured the kernel before kdump-tools was installed, so its
 # kernel hook never ran (notes §3.2).
 sed -i 's/^USE_KDUMP=.*/USE_KDUMP=1/' "$ROOT/etc/default/kdump-tools"
-in_root /etc/kernel/postinst.d/kdump-tools "$KVER"
+# Debian 13's hook skips the build when `ischroot` says it runs in a chroot ("leave it to the
+# target system"): that would make the first boot build it under TCG. A stand-in that says
+# "not a chroot" exists for this one call only.
+mkdir -p "$ROOT/tmp/kdumpwiz-e2e-bin"
+printf '#!/bin/sh\nexit 1\n' > "$ROOT/tmp/kdumpwiz-e2e-bin/ischroot"
+chmod 0755 "$ROOT/tmp/kdumpwiz-e2e-bin/ischroot"
+in_root sh -c 'PATH=/tmp/kdumpwiz-e2e-bin:$PATH exec /etc/kernel/postinst.d/kdump-tools "$1"' hook "$KVER"
+rm -rf "$ROOT/tmp/kdumpwiz-e2e-bin"
+[ -s "$ROOT/var/lib/kdump/initrd.img-$KVER" ] || { echo "configure.sh: no kdump initrd was built" >&2; exit 1; }
 # `kdump-config symlinks` uses uname -r, the host's kernel inside a chroot.
 ln -sfn "/boot/vmlinuz-$KVER" "$ROOT/var/lib/kdump/vmlinuz"
 ln -sfn "/var/lib/kdump/initrd.img-$KVER" "$ROOT/var/lib/kdump/initrd.img"
