@@ -210,3 +210,23 @@ def test_engine_layers(lower: str, higher: tuple) -> None:
                  for dep in deps if any(dep == f"kdumpwiz.engine.{h}" or dep.startswith(f"kdumpwiz.engine.{h}.")
                                         for h in higher))
     assert not bad, bad
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "screens").glob("*.py")) + sorted((PACKAGE / "widgets").glob("*.py")),
+                         ids=lambda p: p.name)
+def test_screens_never_import_the_app(path: Path) -> None:
+    """app.py imports every screen; a screen reaches the app through screens.base.Wizard only.
+
+    ``if TYPE_CHECKING:`` imports count too: a circle for the type checker is still a circle.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        mods = []
+        if isinstance(node, ast.ImportFrom):
+            mods = [("." * node.level) + (node.module or "")] + [f"{'.' * node.level}{node.module or ''}.{a.name}"
+                                                                 for a in node.names]
+        elif isinstance(node, ast.Import):
+            mods = [a.name for a in node.names]
+        for mod in mods:
+            assert mod not in ("..app", "kdumpwiz.app", "...app") and not mod.startswith(("..app.", "kdumpwiz.app.")), (
+                f"{path.name} imports the app ({mod}): use screens.base.Wizard")
