@@ -15,14 +15,19 @@ import os
 import shutil
 import signal
 import sys
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Sequence
 
 from . import __version__
-from .engine import crashkernel
-from .engine.answers import Answers, load_answers
 from .engine.errors import KdumpwizError
-from .engine.facts import Facts
-from .engine.host import Host
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine.answers import Answers
+    from .engine.facts import Facts
+    from .engine.host import Host
+
+# The engine (YAML, dataclasses, the host layer) is imported by the subcommands
+# that use it, so `kdumpwiz --version` and `--help` start as fast as argparse
+# does (bench/speed).
 
 EXIT_OK = 0
 EXIT_NOT_ARMED = 1
@@ -116,6 +121,7 @@ def _human_bytes(n: Optional[int]) -> str:
 
 def make_host(args: argparse.Namespace) -> Host:
     """The host the command works on: --root, --demo, or /."""
+    from .engine.host import Host
     if args.demo:
         import atexit
 
@@ -156,6 +162,7 @@ def _remove_on_signal(tree: str) -> None:
 
 def _parse_ram(text: str) -> int:
     """A ``--ram`` size: 16G, 16GiB, 17179869184 (kernel memparse units)."""
+    from .engine import crashkernel
     try:
         ram, rest = crashkernel.memparse(text)
     except ValueError:
@@ -183,6 +190,7 @@ def _detect(host: Host, args: argparse.Namespace) -> Facts:
 
 
 def _answers(args: argparse.Namespace) -> Answers:
+    from .engine.answers import Answers, load_answers
     path = getattr(args, "sub_answers", None) or args.answers
     if path:
         return load_answers(path)
@@ -233,6 +241,7 @@ def format_facts(facts: Any) -> str:
 
 def format_plan(plan: Any) -> str:
     """A human rendering of a plan: value and reasons, diffs, commands, notes."""
+    from .engine import crashkernel
     out = [f"{crashkernel.spec_cmdline(plan.crashkernel)} -> the kernel will reserve {_human_bytes(plan.reserved_bytes)}", ""]
     out.append("Why:")
     out += [f"  - {r}" for r in plan.suggestion.reasons]
@@ -351,6 +360,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     """``kdumpwiz rollback``."""
+    from .engine import crashkernel
     from .engine.apply import list_applies, rollback
 
     host = make_host(args)
@@ -382,6 +392,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_crashkernel(args: argparse.Namespace) -> int:
     """``kdumpwiz crashkernel explain``."""
+    from .engine import crashkernel
     if args.ck_command != "explain":
         raise KdumpwizError("usage: kdumpwiz crashkernel explain CMDLINE --ram SIZE [--arch ARCH] [--json]")
     ram = _parse_ram(args.ram)

@@ -216,3 +216,36 @@ def test_kdump_tools_recorded_unpacked_initrd_size(tmp_path, content, expected):
     (tmp_path / f"var/lib/kdump/initrd.img-{rel}").write_bytes(b"\0" * 4096)
     (tmp_path / f"var/lib/kdump/size_initrd.img-{rel}").write_text(content)
     assert read_kernel_files(Host(tmp_path), rel).kdump_initrd_unpacked_bytes == expected
+
+
+def test_a_size_record_older_than_the_initrd_is_ignored(tmp_path):
+    """An initrd rebuilt by hand (mkinitramfs) leaves kdump-tools' record of the old one behind."""
+    from kdumpwiz.engine.detect import read_kernel_files
+    rel = "6.12.117+deb13-amd64"
+    (tmp_path / "var/lib/kdump").mkdir(parents=True)
+    initrd = tmp_path / f"var/lib/kdump/initrd.img-{rel}"
+    record = tmp_path / f"var/lib/kdump/size_initrd.img-{rel}"
+    initrd.write_bytes(b"\0" * 4096)
+    record.write_text("36\n")
+    os.utime(record, (1_700_000_000, 1_700_000_000))
+    os.utime(initrd, (1_700_000_100, 1_700_000_100))   # rebuilt 100 s after the record
+    assert read_kernel_files(Host(tmp_path), rel).kdump_initrd_unpacked_bytes is None
+    os.utime(record, (1_700_000_101, 1_700_000_101))   # the hook writes it right after the initrd
+    assert read_kernel_files(Host(tmp_path), rel).kdump_initrd_unpacked_bytes == 36 << 20
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({"initramfs.conf": "MODULES=most\n", "conf.d/zzz-kdump": "MODULES=dep\n"}, "dep"),   # kdump-tools' hook
+    ({"initramfs.conf": "MODULES=most\n"}, "most"),
+    ({"initramfs.conf": "MODULES=most\n", "conf.d/zzz-kdump": "MODULES=dep\n",
+      "conf.d/zzz-kdump.dpkg-old": "MODULES=list\n"}, "dep"),                          # skipped like the hook does
+    ({"initramfs.conf": "# MODULES=list\nMODULES=most\n", "conf.d/a": "MODULES='netboot'\n"}, "netboot"),
+    ({}, None),
+])
+def test_kdump_initrd_modules_policy(tmp_path, files, expected):
+    from kdumpwiz.engine.detect import kdump_initrd_modules
+    base = tmp_path / "var/lib/kdump/initramfs-tools"
+    (base / "conf.d").mkdir(parents=True)
+    for name, text in files.items():
+        (base / name).write_text(text)
+    assert kdump_initrd_modules(Host(tmp_path)) == expected

@@ -78,19 +78,35 @@ def bls_entries(host: Host) -> List[BlsEntry]:
             continue
         path = f"{BLS_DIR}/{name}"
         text = host.read_text(path)
-        version = bls.get(text, "version") or ""
-        linux = bls.get(text, "linux") or ""
+        keys = _first_values(text, path)
+        version = keys.get("version", "")
         out.append(
             BlsEntry(
                 path=path,
                 text=text,
                 version=version,
-                linux=linux,
-                options=bls.get(text, "options") or "",
+                linux=keys.get("linux", ""),
+                options=keys.get("options", ""),
                 is_rescue="rescue" in name or "rescue" in version,
             )
         )
     return out
+
+
+#: Parsed keys by (path, content): detect and plan read the same entries several
+#: times (bench/speed); the content is the key, so an edited file is parsed anew.
+_PARSED: Dict[Tuple[str, str], Dict[str, str]] = {}
+
+
+def _first_values(text: str, path: str) -> Dict[str, str]:
+    key = (path, text)
+    found = _PARSED.get(key)
+    if found is None:
+        found = bls.first_values(text, path)  # raises EditError for an ambiguous entry: never cached
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        _PARSED[key] = found
+    return dict(found)
 
 
 def default_bls_entry(entries: Sequence[BlsEntry], release: str) -> Optional[BlsEntry]:

@@ -294,12 +294,47 @@ def read_kernel_files(host: Host, release: str) -> KernelFiles:
             break
     unpacked = None
     if kdump_initrd and kdump_initrd.startswith("/var/lib/kdump/initrd.img-"):
-        text = (host.read_optional(f"/var/lib/kdump/size_initrd.img-{release}") or "").strip()
-        if text.isdigit() and int(text) > 0:
+        record = f"/var/lib/kdump/size_initrd.img-{release}"
+        text = (host.read_optional(record) or "").strip()
+        if text.isdigit() and int(text) > 0 and not _older_than(host, record, kdump_initrd):
             unpacked = int(text) * MIB
     return KernelFiles(release, vmlinuz, vmlinuz_bytes, initrd, initrd_bytes, kdump_initrd, kdump_bytes, modules,
                        init_size=bzimage_init_size(host, vmlinuz) if vmlinuz else None,
-                       kdump_initrd_unpacked_bytes=unpacked)
+                       kdump_initrd_unpacked_bytes=unpacked,
+                       kdump_initrd_modules=kdump_initrd_modules(host) if unpacked is None and kdump_initrd
+                       and kdump_initrd.startswith("/var/lib/kdump/") else None)
+
+
+_MODULES_RE = re.compile(r"^[ \t]*MODULES=[\"']?([a-z]+)[\"']?[ \t]*(?:#.*)?$", re.M)
+_CONF_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def kdump_initrd_modules(host: Host) -> Optional[str]:
+    """MODULES= of kdump-tools' copy of the initramfs configuration, as mkinitramfs reads it.
+
+    kdump-tools' kernel hook copies /etc/initramfs-tools to /var/lib/kdump/initramfs-tools,
+    adds conf.d/zzz-kdump (MODULES=dep when the system uses most) and builds from it:
+    initramfs.conf first, then conf.d/* in order, the last assignment wins (the hook's own
+    file-name filter: alphanumeric start, no .dpkg-* files).
+    """
+    base = "/var/lib/kdump/initramfs-tools"
+    found: Optional[str] = None
+    texts = [host.read_optional(f"{base}/initramfs.conf") or ""]
+    texts += [host.read_optional(f"{base}/conf.d/{n}") or "" for n in host.listdir(f"{base}/conf.d")
+              if _CONF_NAME_RE.match(n) and ".dpkg-" not in n]
+    for text in texts:
+        for m in _MODULES_RE.finditer(text):
+            found = m.group(1)
+    return found
+
+
+def _older_than(host: Host, record: str, data: str) -> bool:
+    """True when ``record`` was written before ``data`` changed: kdump-tools' hook writes the
+    size record right after the initrd, so an initrd rebuilt by hand leaves a stale one."""
+    try:
+        return host.stat(record).st_mtime + 2 < host.stat(data).st_mtime
+    except HostError:
+        return True
 
 
 def bzimage_init_size(host: Host, path: str) -> Optional[int]:

@@ -103,6 +103,9 @@ class KernelFiles:
     #: The kdump initrd's unpacked size as kdump-tools (1:1.10+) records it when it builds
     #: the initrd (``/var/lib/kdump/size_initrd.img-<release>``, whole MiB rounded up by du).
     kdump_initrd_unpacked_bytes: Optional[int] = None
+    #: MODULES= of the configuration kdump-tools built its initrd with
+    #: (``/var/lib/kdump/initramfs-tools``: dep, most, list, netboot), None if unknown.
+    kdump_initrd_modules: Optional[str] = None
 
 
 @dataclass(frozen=True)

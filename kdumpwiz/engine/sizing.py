@@ -66,9 +66,17 @@ MEASURED_PER_GIB = 0
 #: the runtime term is an upper bound from a handful of rows.
 MEASURED_SAFETY = 0.10
 #: Unpacked / packed size of a kdump initrd when kdump-tools did not record it
-#: (kdump-tools < 1:1.10): zstd dep initrds measured 17.1 / 6.2 MiB = 2.8 (Debian 12)
-#: and 35.0 / 10.8 MiB = 3.2 (Debian 13): the larger ratio is used.
-UNPACK_RATIO = 3.2
+#: (kdump-tools < 1:1.10, or a record older than the initrd).  Measured on zstd
+#: initrds: 17.1 / 6.2 MiB = 2.8 (bookworm dep), 126.2 / 29.2 MiB = 4.3
+#: (bookworm most: Debian 12's modules are not compressed), 35.0 / 10.8 = 3.2
+#: (trixie dep), 62.2 / 35.4 = 1.8 (trixie most: its modules are .ko.xz).  The
+#: packed size cannot tell them apart, so the largest, rounded up, is used:
+#: bookworm:1024:2:most:31 failed at 240M with the 3.2 this constant had before.
+UNPACK_RATIO = 4.5
+#: ... unless kdump-tools' copy of the initramfs configuration says the initrd
+#: holds only the modules this machine needs (dep, list, netboot): then the dep
+#: initrds' ratio, the larger of 2.8 (bookworm) and 3.2 (trixie).
+UNPACK_RATIO_DEP = 3.2
 
 def _round_up(value: int, unit: int) -> int:
     return -(-value // unit) * unit
@@ -232,6 +240,9 @@ def _estimate_measured(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, i
     parts.append((f"{name}, packed", packed))
     if k.kdump_initrd_unpacked_bytes and k.kdump_initrd_bytes:
         parts.append((f"{name}, unpacked (kdump-tools' record)", k.kdump_initrd_unpacked_bytes))
+    elif k.kdump_initrd_bytes and k.kdump_initrd_modules in ("dep", "list", "netboot"):
+        parts.append((f"{name}, unpacked (x{UNPACK_RATIO_DEP:g}, MODULES={k.kdump_initrd_modules})",
+                      int(UNPACK_RATIO_DEP * packed)))
     else:
         parts.append((f"{name}, unpacked (x{UNPACK_RATIO:g} packed)", int(UNPACK_RATIO * packed)))
     parts.append(("capture-kernel runtime (measured peak)", MEASURED_RUNTIME))

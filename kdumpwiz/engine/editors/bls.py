@@ -10,7 +10,7 @@ would disagree about a key are refused instead of guessed at.
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from kdumpwiz.engine.errors import EditError
 
@@ -53,6 +53,14 @@ def _scan(text: str, path: str = "") -> List[Tuple[str, str, int, int, "re.Match
 def parse(text: str, path: str = "") -> List[Tuple[str, str, int]]:
     """(key, value, 1-based line) of every key line in file order."""
     return [(k, v, line) for k, v, line, _, _ in _scan(text, path)]
+
+
+def first_values(text: str, path: str = "") -> Dict[str, str]:
+    """key -> value of the first line of each key (what grub's blscfg uses), from one parse."""
+    out: Dict[str, str] = {}
+    for k, v, _ in parse(text, path):
+        out.setdefault(k, v)
+    return out
 
 
 def get(text: str, key: str, path: str = "") -> Optional[str]:
