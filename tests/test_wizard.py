@@ -508,3 +508,49 @@ async def test_too_small_to_load_is_refused_unless_forced(tmp_path):
         await settle(pilot)
         assert not app2.screen.query_one("#force-small", Checkbox).display
         assert str(app2.screen.query_one("#check").render()).startswith("OK")
+
+
+async def test_memory_field_accepts_auto(make_system):
+    """'auto' means the suggestion, in the Memory field as in answers files."""
+    host = make_system("fedora41-x86_64")
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "n", "n")
+        inp = app.screen.query_one("#crashkernel")
+        inp.value = ""
+        inp.focus()
+        await press(pilot, "a", "u", "t", "o")
+        assert str(app.screen.query_one("#check").render()).startswith("OK")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, TargetScreen)
+        assert app.state.answers.crashkernel == "auto"
+
+
+async def test_dump_target_focus_starts_on_the_type(make_system):
+    """Down on the Dump target step changes the type; it does not scroll the page."""
+    from textual.widgets import RadioSet
+
+    host = make_system("debian12-amd64")
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "n", "n", "ctrl+n")
+        assert isinstance(app.screen, TargetScreen)
+        assert isinstance(app.focused, RadioSet)
+
+
+async def test_dump_target_type_with_down_and_enter(make_system):
+    """Down + Enter picks the next type; Enter on the chosen type goes on to Review."""
+    host = make_system("debian12-amd64")
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "n", "n", "ctrl+n")
+        assert isinstance(app.screen, TargetScreen)
+        await press(pilot, "down", "enter")
+        assert isinstance(app.screen, TargetScreen) and app.screen._type() == "ssh"
+        await press(pilot, "up", "enter")
+        assert app.screen._type() == "local"
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ReviewScreen)

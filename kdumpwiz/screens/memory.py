@@ -80,8 +80,15 @@ class MemoryScreen(StepScreen):
         event.stop()
         self.action_next()
 
-    def _show_check(self, text: str) -> None:
+    def _value(self, text: str) -> str:
+        """The typed value; ``auto`` (as in answers files) stands for the suggestion."""
         value = normalize_spec(text)
+        if value.lower() == "auto":
+            return resolve_auto(self.state.facts, self.state.suggestion)  # type: ignore[arg-type]
+        return value
+
+    def _show_check(self, text: str) -> None:
+        value = self._value(text)
         label = self.query_one("#check", Static)
         if not value:
             label.update("Type a value, e.g. " + (self.state.suggestion.value if self.state.suggestion else "256M"))
@@ -110,7 +117,7 @@ class MemoryScreen(StepScreen):
 
     def validate_step(self) -> Optional[str]:
         """Only values the kernel accepts and that leave enough RAM; stores the answer."""
-        value = normalize_spec(self.query_one("#crashkernel", Input).value)
+        value = self._value(self.query_one("#crashkernel", Input).value)
         if not value:
             return "enter a crashkernel= value"
         forced = self._forced()

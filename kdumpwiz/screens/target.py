@@ -8,10 +8,13 @@ defaults. Every field is validated by the engine's Answers rules on Next.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from textual.binding import Binding
+from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, RadioSet, Static
+from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from ..engine.answers import Target
 from ..engine.errors import KdumpwizError
@@ -29,11 +32,32 @@ FAMILY_DEFAULTS = {
 LABELS = {"local": "Local directory", "ssh": "SSH server", "nfs": "NFS export", "raw": "Raw device"}
 
 
+class TargetTypeSet(RadioSet):
+    """The dump target types: Up/Down move, Enter chooses; Enter on the chosen type goes on."""
+
+    BINDINGS = [Binding("enter", "choose", "Choose", show=False)]
+
+    @dataclass
+    class Confirmed(Message):
+        """Enter was pressed on the type that is already chosen."""
+
+        radio_set: "TargetTypeSet"
+
+    def action_choose(self) -> None:
+        """Choose the highlighted type, or confirm it when it is already the chosen one."""
+        highlighted = self._selected
+        buttons = list(self.query(RadioButton))
+        if highlighted is None or highlighted >= len(buttons) or buttons[highlighted].value:
+            self.post_message(self.Confirmed(self))
+        else:
+            self.action_toggle_button()
+
+
 class TargetScreen(StepScreen):
     """The dump target and format."""
 
     STEP = 4
-    AUTO_FOCUS = "#path"
+    AUTO_FOCUS = "#target-type"  # Up/Down change the type at once; Tab reaches the fields
 
     def compose_body(self) -> Iterable[Widget]:
         """Type choice, the fields of each type, format options."""
@@ -41,7 +65,7 @@ class TargetScreen(StepScreen):
         a = state.answers
         types = profile(state.facts.family).target_types
         yield section("Dump target")
-        with RadioSet(id="target-type"):
+        with TargetTypeSet(id="target-type"):
             for t in types:
                 yield MarkedRadioButton(LABELS[t], value=(t == a.target.type), id=f"type-{t}")
         free = state.facts.dump.free_bytes
@@ -76,6 +100,11 @@ class TargetScreen(StepScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in any field means Next (the defaults are accepted as they are)."""
+        event.stop()
+        self.action_next()
+
+    def on_target_type_set_confirmed(self, event: "TargetTypeSet.Confirmed") -> None:
+        """Enter on the type already chosen means Next, as Enter in a field does."""
         event.stop()
         self.action_next()
 
