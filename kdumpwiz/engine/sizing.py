@@ -51,12 +51,14 @@ SAFETY = 0.10
 #: What the capture kernel needs besides its image and its initrd at its peak,
 #: which is while it unpacks the initramfs (every failed capture in the data is
 #: an OOM with gfp_mask GFP_HIGHUSER|__GFP_COMP a few seconds into the capture
-#: kernel): page tables, slab, the struct pages of the reservation.  The rows
-#: bound it: bookworm:1024:2:dep:31 (init_size 63.6 + initrd 6.2 + unpacked
-#: 17.1 = 86.9 MiB) fails at 96M and captures at 112M, so 9.1 < R <= 25.1;
-#: trixie:1024:2:dep:31 (55.9 + 10.8 + 35.0 = 101.7 MiB) fails at 112M and
-#: captures at 128M, so 10.3 < R <= 26.3.  The model takes the top of the
-#: common range; docs/sizing-data.md "The model" keeps the bounds of every row.
+#: kernel): page tables, slab, the struct pages of the reservation.  Each row
+#: bounds it as R = reservation - (init_size + packed + unpacked): e.g.
+#: bookworm:1024:2:most:31 (219.0 MiB) fails at 240M and captures at 256M, so
+#: R > 21.0; trixie:1024:2:most:31 (153.5 MiB) fails at 160M and captures at
+#: 176M, so R <= 22.5; the dep rows give 9.2-10.3 < R <= 25.2-26.3.  All rows
+#: together: 21.0 < R <= 22.5 MiB (docs/sizing-data.md, generated per row).  The
+#: model takes 25 MiB: above every row's lower bound, with 2.5 MiB for what
+#: virtio guests do not have (more drivers, firmware).
 MEASURED_RUNTIME = 25 * MIB
 #: makedumpfile's bitmaps and the memory map of the crashed system grow with its
 #: RAM, but not measurably here: bookworm:1024:2:dep:31 and bookworm:8192:2:dep:31
