@@ -15,7 +15,7 @@ import os
 import shutil
 import signal
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
 from . import __version__
 from .engine.errors import KdumpwizError
@@ -57,7 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
                         "apply and rollback")
     p.add_argument("--ascii", action="store_true", help="wizard: draw with ASCII characters only")
     p.add_argument("--mouse", action="store_true", help="wizard: enable mouse support")
+    p.add_argument("--json", dest="global_json", action="store_true",
+                   help="one JSON document on stdout (for the subcommands that have --json)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    # The global options are accepted after the subcommand too ("detect --demo --json"):
+    # SUPPRESS keeps a value given before the subcommand when it is not repeated after it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", default=argparse.SUPPRESS, metavar="DIR", help=argparse.SUPPRESS)
+    common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--arch", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--ram", dest="image_ram", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--mouse", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_parser = sub.add_parser
+
+    def add_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
+        # `crashkernel explain` has its own --ram and --arch (the RAM and arch to evaluate for).
+        return _add_parser(name, parents=[] if name == "crashkernel" else [common], **kw)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     d = sub.add_parser("detect", help="show what kdumpwiz finds on this machine")
     d.add_argument("--json", action="store_true")
@@ -473,11 +491,31 @@ COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _join_dash_values(argv: Sequence[str]) -> List[str]:
+    """``--ram -16G`` -> ``--ram=-16G``: argparse takes a value that starts with "-" for an option
+    ("expected one argument"); joined, the value reaches the check that explains what is wrong."""
+    out: List[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("--ram", "--root") and i + 1 < len(argv) and argv[i + 1].startswith("-") \
+                and argv[i + 1][1:2].isdigit():
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``kdumpwiz`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_dash_values(list(sys.argv[1:] if argv is None else argv)))
     command = args.command or "wizard"
+    if args.global_json:
+        if not hasattr(args, "json"):
+            parser.error(f"--json does not apply to '{command}'")
+        args.json = True
     if args.global_skip_commands:
         # Before or after the subcommand means the same; where it means nothing, say so
         # rather than let someone believe commands were held back.

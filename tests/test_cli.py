@@ -264,3 +264,34 @@ def test_blocked_machine_every_blocker_with_its_remedy_and_status_6(capsys, tmp_
     assert code == 6
     assert "container (docker)" in err and "run kdumpwiz on the host" in err
     assert "no kexec/crash-dump support" in err and "CONFIG_KEXEC" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ("--demo", "--json", "detect"),
+    ("detect", "--demo", "--json"),
+    ("--demo", "detect", "--json"),
+    ("--json", "detect", "--demo"),
+])
+def test_global_options_either_side_of_the_subcommand(capsys, argv):
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert json.loads(out)["hostname"] == "demo-server"
+
+
+def test_root_after_the_subcommand(capsys, make_system):
+    host = make_system("debian12-amd64")
+    code, out, _ = run(capsys, "detect", "--root", str(host.root), "--json")
+    assert code == 0 and json.loads(out)["hostname"] == "bookworm-vm"
+
+
+def test_negative_ram_is_explained_not_an_argparse_puzzle(capsys, make_system):
+    host = make_system("debian12-amd64")
+    code, _, err = run(capsys, "--root", str(host.root), "--ram", "-16G", "detect")
+    assert code == 2 and "--ram '-16G': expected a size like 16G" in err
+
+
+def test_json_where_there_is_none_is_refused(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--json", "test-crash"])
+    assert exc.value.code == 2
+    assert "--json does not apply to 'test-crash'" in capsys.readouterr().err
