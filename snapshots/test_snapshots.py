@@ -32,7 +32,7 @@ def steps(n: int):
     return run_before
 
 
-def to_apply(pilot_keys_after_review=("a",)):
+def to_apply(pilot_keys_after_review=("a", "y")):
     async def run_before(pilot) -> None:
         await steps(4)(pilot)
         for key in pilot_keys_after_review:
@@ -78,6 +78,11 @@ class TestSteps:
         assert snap_compare(wizard("demo"), terminal_size=size, run_before=steps(4))
 
     @pytest.mark.parametrize("size", SIZES)
+    def test_5_review_confirm(self, snap_compare, wizard, size):
+        """'a' on Review: one line of what will change, Cancel focused."""
+        assert snap_compare(wizard("demo"), terminal_size=size, run_before=to_apply(("a",)))
+
+    @pytest.mark.parametrize("size", SIZES)
     def test_6_apply(self, snap_compare, wizard, size):
         """Apply finished: files written, update-grub recorded."""
         assert snap_compare(wizard("demo"), terminal_size=size, run_before=to_apply())
@@ -85,7 +90,7 @@ class TestSteps:
     @pytest.mark.parametrize("size", SIZES)
     def test_7_reboot(self, snap_compare, wizard, size):
         """Reboot needed, with Later as the default."""
-        assert snap_compare(wizard("demo"), terminal_size=size, run_before=to_apply(("a", "ctrl+n")))
+        assert snap_compare(wizard("demo"), terminal_size=size, run_before=to_apply(("a", "y", "ctrl+n")))
 
     @pytest.mark.parametrize("size", SIZES)
     def test_8_verify(self, snap_compare, wizard, size):

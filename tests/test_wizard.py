@@ -75,6 +75,7 @@ async def test_demo_from_start_to_verified_with_test_crash(tmp_path):
         assert isinstance(app.screen, ReviewScreen)
         assert "USE_KDUMP=0" in host.read_text("/etc/default/kdump-tools")
         await press(pilot, "a")
+        await press(pilot, "y")  # the one-line summary: yes
         assert isinstance(app.screen, ApplyScreen) and app.screen.done
         assert "USE_KDUMP=1" in host.read_text("/etc/default/kdump-tools")
         assert not host.exists("/etc/default/grub.d/zz-kdumpwiz.cfg")
@@ -162,6 +163,7 @@ async def test_failing_command_shows_failure_and_rollback_restores(make_system):
             await press(pilot, "ctrl+n")
         assert isinstance(app.screen, ReviewScreen)
         await press(pilot, "a")
+        await press(pilot, "y")  # the one-line summary: yes
         assert isinstance(app.screen, ApplyScreen)
         status = str(app.screen.query_one("#status").render())
         assert status.startswith("FAILED") and "update-grub" in status and "syntax error" in status
@@ -417,6 +419,7 @@ async def test_skip_commands_writes_files_only_and_says_what_is_left(make_system
         await press(pilot, "ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n")
         assert isinstance(app.screen, ReviewScreen)
         await press(pilot, "a")
+        await press(pilot, "y")  # the one-line summary: yes
         assert isinstance(app.screen, ApplyScreen)
         assert "NOT run" in text_of(app) and "update-grub" in text_of(app)
         assert not any("update-grub" in c for c in host.runner.logical_calls)
@@ -554,3 +557,25 @@ async def test_dump_target_type_with_down_and_enter(make_system):
         assert app.screen._type() == "local"
         await press(pilot, "enter")
         assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_apply_asks_once_with_a_summary_and_no_writes_nothing(make_system):
+    from kdumpwiz.screens.review import ConfirmApply
+
+    host = make_system("debian12-amd64")
+    before = tree_hash(host.root)
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "n", "n", "ctrl+n", "ctrl+n")
+        assert isinstance(app.screen, ReviewScreen)
+        await press(pilot, "a")
+        assert isinstance(app.screen, ConfirmApply)
+        summary = str(app.screen.query_one("#apply-summary").render())
+        assert summary.startswith("Apply to bookworm-vm: write ") and "/etc/default/grub.d/zz-kdumpwiz.cfg" in summary
+        assert "update-grub" in summary and "from the next boot" in summary
+        await press(pilot, "n")
+        assert isinstance(app.screen, ReviewScreen)
+        await press(pilot, "a", "escape")
+        assert isinstance(app.screen, ReviewScreen)
+    assert tree_hash(host.root) == before

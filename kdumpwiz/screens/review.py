@@ -1,7 +1,7 @@
 """Step 5: every file change as a unified diff, every command in order, the notes.
 
 Nothing has been written before this screen; applying needs the explicit key
-``a`` (Enter on this screen does not apply). ``s`` saves the answers as YAML
+``a`` (Enter on this screen does not apply) and a yes to a one-line summary. ``s`` saves the answers as YAML
 for reuse on other machines with ``kdumpwiz apply --answers``.
 """
 
@@ -10,16 +10,63 @@ from __future__ import annotations
 import os
 from typing import Iterable, Optional
 
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
-from ..engine.crashkernel import spec_cmdline
+from ..engine.crashkernel import MIB, spec_cmdline
 from ..engine.errors import KdumpwizError
-from ..engine.plan import build_plan
+from ..engine.plan import Plan, build_plan
 from ..engine.sizing import mib
 from ..widgets.diff_view import DiffView
 from .base import StepScreen, para, section
+
+
+def apply_summary(plan: Plan, hostname: str, demo: bool = False) -> str:
+    """One line: what applying this plan changes, on which machine."""
+    files = ", ".join(f.path for f in plan.files) or "no files"
+    what = [f"write {len(plan.files)} file(s) ({files})" if plan.files else "write no files"]
+    if plan.commands:
+        what.append(f"run {len(plan.commands)} command(s) ({', '.join(c.argv[0] for c in plan.commands)})")
+    size = f"crashkernel={plan.crashkernel}, {plan.reserved_bytes // MIB} MiB from the next boot"
+    return f"{'(DEMO) ' if demo else ''}Apply to {hostname}: {'; '.join(what)}; {size}. Backups first. (y/n)"
+
+
+class ConfirmApply(ModalScreen[bool]):
+    """Yes/no before the boot configuration is written."""
+
+    BINDINGS = [Binding("y", "yes", "Apply"), Binding("n", "no", "Cancel"), Binding("escape", "no", show=False)]
+
+    def __init__(self, summary: str) -> None:
+        super().__init__()
+        self.summary = summary
+
+    def compose(self) -> ComposeResult:
+        """The summary and two buttons; Cancel is focused."""
+        with Vertical(id="dialog"):
+            yield Static(self.summary, markup=False, id="apply-summary")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel", id="no", compact=True)
+                yield Button("Apply", id="yes", variant="warning", compact=True)
+
+    def on_mount(self) -> None:
+        """Cancel is the safe default."""
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Map buttons to the answer."""
+        self.dismiss(event.button.id == "yes")
+
+    def action_yes(self) -> None:
+        """Confirmed."""
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        """Not now."""
+        self.dismiss(False)
 
 
 class ReviewScreen(StepScreen):
@@ -76,11 +123,17 @@ class ReviewScreen(StepScreen):
         self.notify("Press a to apply (Enter does not apply).", timeout=5)
 
     def action_apply(self) -> None:
-        """The explicit confirmation: go to Apply, which executes exactly this plan."""
-        if self.state.plan is None or self.state.plan.is_empty:
+        """Ask once, with a one-line summary; yes goes to Apply, which executes exactly this plan."""
+        plan = self.state.plan
+        if plan is None or plan.is_empty:
             self.app.bell()
             return
-        self.app.push_screen(self.wizard.make_step(6))
+
+        def answered(yes: Optional[bool]) -> None:
+            if yes:
+                self.app.push_screen(self.wizard.make_step(6))
+
+        self.app.push_screen(ConfirmApply(apply_summary(plan, self.state.facts.hostname, self.state.demo)), answered)
 
     def action_save_answers(self) -> None:
         """Write the answers as YAML next to where kdumpwiz was started (the demo's folder in --demo)."""
