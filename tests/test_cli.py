@@ -180,6 +180,8 @@ def test_demo_tree_is_removed_when_the_terminal_goes_away(tmp_path, sig):
     and the process still dies of the signal."""
     code = (
         "import os, signal, sys, time\n"
+        # A terminal that goes away delivers the signal; a run under nohup would ignore it.
+        f"signal.signal(signal.{sig}, signal.SIG_DFL)\n"
         "from kdumpwiz.cli import build_parser, make_host\n"
         "host = make_host(build_parser().parse_args(['--demo', 'detect']))\n"
         "print(host.root, flush=True)\n"
