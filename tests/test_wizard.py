@@ -47,6 +47,15 @@ async def press(pilot, *keys: str) -> None:
     await settle(pilot)
 
 
+async def type_crashkernel(pilot, text: str) -> str:
+    """On the Memory step: clear the field, type ``text`` key by key, return the live check's text."""
+    inp = pilot.app.screen.query_one("#crashkernel")
+    inp.value = ""
+    inp.focus()
+    await press(pilot, *text)
+    return str(pilot.app.screen.query_one("#check").render())
+
+
 def text_of(app) -> str:
     """All plain text currently on screen (Static/Label contents)."""
     from textual.widgets import Static
@@ -127,11 +136,7 @@ async def test_invalid_custom_size_is_refused_with_the_kernels_reason(make_syste
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "n", "n")
-        inp = app.screen.query_one("#crashkernel")
-        inp.value = ""
-        inp.focus()
-        await press(pilot, *value)
-        check = str(app.screen.query_one("#check").render())
+        check = await type_crashkernel(pilot, value)
         assert check.startswith("Not accepted") and reason in check
         await press(pilot, "enter")
         assert isinstance(app.screen, MemoryScreen)
@@ -483,11 +488,7 @@ async def test_too_small_to_load_is_refused_unless_forced(tmp_path):
         body = text_of(app)
         assert "model calibrated on measured captures" in body and "kernel init_size" in body
         assert f"{row['min_captures_mib']}M was the smallest that captured" in body
-        inp = app.screen.query_one("#crashkernel")
-        inp.value = ""
-        inp.focus()
-        await press(pilot, "6", "4", "M")
-        check = str(app.screen.query_one("#check").render())
+        check = await type_crashkernel(pilot, "64M")
         assert check.startswith("Not accepted") and "cannot even be loaded" in check
         box = app.screen.query_one("#force-small", Checkbox)
         assert box.display
@@ -497,7 +498,7 @@ async def test_too_small_to_load_is_refused_unless_forced(tmp_path):
         await settle(pilot)
         check = str(app.screen.query_one("#check").render())
         assert check.startswith("OK") and "(forced)" in check
-        inp.focus()
+        app.screen.query_one("#crashkernel").focus()
         await press(pilot, "enter")
         assert isinstance(app.screen, TargetScreen)
         assert app.state.answers.crashkernel == "64M" and app.state.answers.force_crashkernel is True
@@ -520,11 +521,7 @@ async def test_memory_field_accepts_auto(make_system):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "n", "n")
-        inp = app.screen.query_one("#crashkernel")
-        inp.value = ""
-        inp.focus()
-        await press(pilot, "a", "u", "t", "o")
-        assert str(app.screen.query_one("#check").render()).startswith("OK")
+        assert (await type_crashkernel(pilot, "auto")).startswith("OK")
         await press(pilot, "enter")
         assert isinstance(app.screen, TargetScreen)
         assert app.state.answers.crashkernel == "auto"

@@ -263,9 +263,14 @@ def _estimate_measured(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, i
     return _round_up(subtotal + margin, ROUND_TO), parts, remarks
 
 
+def uses_measured_model(facts: Facts) -> bool:
+    """True where the estimate is the model calibrated on captures: kdump-tools on x86_64 with a bzImage."""
+    return bool(facts.family == "debian" and facts.kernel.init_size and facts.arch == "x86_64")
+
+
 def estimate(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, int]], List[str]]:
     """(bytes, parts, remarks) of what the capture kernel needs on this machine."""
-    if facts.family == "debian" and facts.kernel.init_size and facts.arch == "x86_64":
+    if uses_measured_model(facts):
         return _estimate_measured(host, facts)
     parts: List[Tuple[str, int]] = []
     remarks: List[str] = []
@@ -334,7 +339,7 @@ def suggest(host: Host, facts: Facts) -> Suggestion:
             if baseline_value.split(",")[0].startswith("2G-") and ram < 2 * GIB:
                 reasons.append("the distribution default reserves nothing below 2 GiB")
     est, parts, remarks = estimate(host, facts)
-    model = "measured" if facts.family == "debian" and facts.kernel.init_size and facts.arch == "x86_64" else "file-size"
+    model = "measured" if uses_measured_model(facts) else "file-size"
     reasons.append(f"estimate for this machine: {mib(est)} (" + ", ".join(f"{w}: {mib(b)}" for w, b in parts) + ")"
                    + ("" if model == "measured" else "; this model is not backed by measurements"))
     reasons.extend(remarks)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Protocol
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static
 
@@ -38,6 +38,30 @@ class Wizard(Protocol):
     def make_step(self, step: int) -> Screen:
         """A new screen for step ``step`` (1-8)."""
         ...
+
+
+class YesNoDialog(ModalScreen[bool]):
+    """A question with Cancel (``#no``, focused: the safe default) and a confirming button (``#yes``).
+
+    Subclasses compose the question and the two buttons and bind their keys
+    (y / n / Escape) to :meth:`action_yes` and :meth:`action_no`.
+    """
+
+    def on_mount(self) -> None:
+        """Cancel is the safe default."""
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Map buttons to the answer."""
+        self.dismiss(event.button.id == "yes")
+
+    def action_yes(self) -> None:
+        """Confirmed."""
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        """Not now."""
+        self.dismiss(False)
 
 
 class StepScreen(Screen):

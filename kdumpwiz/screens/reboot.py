@@ -11,15 +11,14 @@ from typing import Iterable, Optional
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from ..engine.crashkernel import spec_cmdline
-from .base import StepScreen, para, section
+from .base import StepScreen, YesNoDialog, para, section
 
 
-class ConfirmReboot(ModalScreen[bool]):
+class ConfirmReboot(YesNoDialog):
     """Yes/no before rebooting the machine."""
 
     BINDINGS = [Binding("y", "yes", "Reboot"), Binding("n", "no", "Cancel"), Binding("escape", "no", show=False)]
@@ -37,22 +36,6 @@ class ConfirmReboot(ModalScreen[bool]):
             yield Static(question, markup=False)
             yield Button("Cancel", id="no", compact=True)
             yield Button("Reboot", id="yes", variant="error", compact=True)
-
-    def on_mount(self) -> None:
-        """Cancel is the safe default."""
-        self.query_one("#no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Map buttons to the answer."""
-        self.dismiss(event.button.id == "yes")
-
-    def action_yes(self) -> None:
-        """Confirmed."""
-        self.dismiss(True)
-
-    def action_no(self) -> None:
-        """Not now."""
-        self.dismiss(False)
 
 
 class RebootScreen(StepScreen):

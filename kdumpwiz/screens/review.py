@@ -13,7 +13,6 @@ from typing import Iterable, Optional
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
@@ -22,7 +21,7 @@ from ..engine.errors import KdumpwizError
 from ..engine.plan import Plan, build_plan
 from ..engine.sizing import mib
 from ..widgets.diff_view import DiffView
-from .base import StepScreen, para, section
+from .base import StepScreen, YesNoDialog, para, section
 
 
 def apply_summary(plan: Plan, hostname: str, demo: bool = False) -> str:
@@ -35,7 +34,7 @@ def apply_summary(plan: Plan, hostname: str, demo: bool = False) -> str:
     return f"{'(DEMO) ' if demo else ''}Apply to {hostname}: {'; '.join(what)}; {size}. Backups first. (y/n)"
 
 
-class ConfirmApply(ModalScreen[bool]):
+class ConfirmApply(YesNoDialog):
     """Yes/no before the boot configuration is written."""
 
     BINDINGS = [Binding("y", "yes", "Apply"), Binding("n", "no", "Cancel"), Binding("escape", "no", show=False)]
@@ -51,22 +50,6 @@ class ConfirmApply(ModalScreen[bool]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="no", compact=True)
                 yield Button("Apply", id="yes", variant="warning", compact=True)
-
-    def on_mount(self) -> None:
-        """Cancel is the safe default."""
-        self.query_one("#no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Map buttons to the answer."""
-        self.dismiss(event.button.id == "yes")
-
-    def action_yes(self) -> None:
-        """Confirmed."""
-        self.dismiss(True)
-
-    def action_no(self) -> None:
-        """Not now."""
-        self.dismiss(False)
 
 
 class ReviewScreen(StepScreen):
