@@ -59,10 +59,10 @@ SAFETY = 0.10
 #: The rows disagree by a few MiB (R varies from boot to boot), so the model
 #: takes 28 MiB, above the largest lower bound.
 MEASURED_RUNTIME = 28 * MIB
-#: makedumpfile's bitmaps and the memory map of the crashed system grow with its
-#: RAM, but not measurably here: bookworm:1024:2:dep:31 and bookworm:8192:2:dep:31
-#: both need 112M (the peak is the initramfs unpack, before makedumpfile runs).
-MEASURED_PER_GIB = 0
+# No term for the crashed system's RAM: makedumpfile's bitmaps and the memory map
+# grow with it, but not measurably here (bookworm:1024:2:dep:31 and
+# bookworm:8192:2:dep:31 both need 112M; the peak is the initramfs unpack, before
+# makedumpfile runs).
 #: Headroom on the sum: the smallest capturing size is only known to 16 MiB, and
 #: the runtime term is an upper bound from a handful of rows.
 MEASURED_SAFETY = 0.10
@@ -192,8 +192,8 @@ def min_loadable(facts: Facts) -> Optional[int]:
 
 def in_measured_envelope(host: Host, facts: Facts) -> bool:
     """True where the measured model applies: machines like the ones the sweep ran."""
-    if not (facts.family == "debian" and facts.distro.id == "debian" and facts.arch == "x86_64"
-            and facts.page_size == 4096 and facts.kernel.init_size and not facts.dump.luks):
+    if not (uses_measured_model(facts) and facts.distro.id == "debian" and facts.page_size == 4096
+            and not facts.dump.luks):
         return False
     majors = {m.distro_major for m in MEASURED}
     largest = max((m.ram_mib for m in MEASURED), default=0) * MIB
@@ -254,9 +254,6 @@ def _estimate_measured(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, i
         parts.append(("unlocking a LUKS dump volume", 20 * MIB))
         remarks.append("the dump target is LUKS-encrypted: an Argon2 key slot can need far more memory; "
                        "prefer a PBKDF2 key slot or a remote target")
-    gib = facts.memory.rounded_bytes // GIB
-    if MEASURED_PER_GIB and gib:
-        parts.append((f"makedumpfile for {gib} GiB of RAM", gib * MEASURED_PER_GIB))
     subtotal = sum(b for _, b in parts)
     margin = int(subtotal * MEASURED_SAFETY)
     parts.append((f"safety margin ({int(MEASURED_SAFETY * 100)} %)", margin))
