@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 EXIT_OK = 0
 EXIT_NOT_ARMED = 1
+#: test-target: a check failed (the capture kernel could not save a dump there).
+EXIT_TARGET_FAILED = 1
 EXIT_ERROR = 2
 #: detect and the wizard on a machine where kdump cannot be set up (BlockedError's code too).
 EXIT_BLOCKED = 6
@@ -110,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--ram", required=True, help="RAM as the kernel counts it (e.g. 16G, 17179869184)")
     ex.add_argument("--arch", dest="ck_arch", default="x86_64")
     ex.add_argument("--json", action="store_true")
+
+    tt = sub.add_parser("test-target", help="test the dump target before the reboot: writable, room, SSH login "
+                                             "(exit 0 usable, 1 a check failed, 2 error); changes nothing")
+    tt.add_argument("--answers", metavar="FILE", dest="sub_answers")
+    tt.add_argument("--json", action="store_true")
 
     t = sub.add_parser("test-crash", help="crash this machine on purpose to prove a dump is written")
     t.add_argument("--confirm", metavar="HOSTNAME", help="the host name, typed to confirm (required without a TTY)")
@@ -439,6 +446,29 @@ def cmd_crashkernel(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def format_target_report(report: Any) -> str:
+    """A human rendering of a :class:`~kdumpwiz.engine.targetcheck.TargetReport`."""
+    return "\n".join([f"dump target   {report.target_type}: {report.where}"] + report.lines() + [report.summary])
+
+
+def cmd_test_target(args: argparse.Namespace) -> int:
+    """``kdumpwiz test-target``: exit 0 usable, 1 a check failed."""
+    from .engine.families import handler
+    from .engine.targetcheck import test_target
+
+    answers = _answers(args)
+    host = make_host(args)
+    facts = _detect(host, args)
+    if facts.family:
+        handler(facts.family).check_target(answers.target)
+    report = test_target(host, facts, answers)
+    if args.json:
+        _out(report.to_dict())
+    else:
+        print(format_target_report(report))
+    return EXIT_OK if report.ok else EXIT_TARGET_FAILED
+
+
 def cmd_test_crash(args: argparse.Namespace) -> int:
     """``kdumpwiz test-crash``: typed confirmation, never without one."""
     from .engine.verify import trigger_test_crash
@@ -486,6 +516,7 @@ COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": cmd_verify,
     "rollback": cmd_rollback,
     "crashkernel": cmd_crashkernel,
+    "test-target": cmd_test_target,
     "test-crash": cmd_test_crash,
     "wizard": cmd_wizard,
 }
@@ -534,8 +565,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 128 + signal.SIGPIPE
     except KdumpwizError as exc:
-        # verify promises 0 armed / 1 not armed / 2 error, whatever the error.
-        code = EXIT_ERROR if command == "verify" else exc.exit_code
+        # verify and test-target promise 0 / 1 / 2 error, whatever the error.
+        code = EXIT_ERROR if command in ("verify", "test-target") else exc.exit_code
         if getattr(args, "json", False):
             _out({"error": exc.message, "hint": exc.hint, "kind": type(exc).__name__, "exit_code": code})
         _err(str(exc))

@@ -11,6 +11,7 @@ from typing import Optional
 from textual.message import Message
 
 from .engine.facts import Facts
+from .engine.targetcheck import TargetReport
 from .engine.verify import Verification
 
 
@@ -36,3 +37,10 @@ class Verified(Message):
 
     facts: Facts
     result: Verification
+
+
+@dataclass
+class TargetTested(Message):
+    """A dump-target test (engine.targetcheck) finished in a worker."""
+
+    report: TargetReport

@@ -576,3 +576,29 @@ async def test_apply_asks_once_with_a_summary_and_no_writes_nothing(make_system)
         await press(pilot, "a", "escape")
         assert isinstance(app.screen, ReviewScreen)
     assert tree_hash(host.root) == before
+
+
+async def test_dump_target_test_shows_each_check_and_its_fix(make_system):
+    """Ctrl+T on the Dump target step tests the target as typed; a RHEL machine's missing directory fails."""
+    host = make_system("rhel9-x86_64")
+    app = make_app(host)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n", "n", "ctrl+n")
+        assert isinstance(app.screen, TargetScreen)
+        await press(pilot, "ctrl+t")
+        result = str(app.screen.query_one("#target-test").render())
+        assert "[ OK ] directory" in result and "[ OK ] space" in result
+        assert app.screen.query_one("#target-test").has_class("ok")
+        path = app.screen.query_one("#path")
+        path.value = "/srv/not-yet"
+        await press(pilot, "ctrl+t")
+        result = str(app.screen.query_one("#target-test").render())
+        assert "[FAIL] directory" in result and "fix: mkdir -p /srv/not-yet" in result
+        assert app.screen.query_one("#target-test").has_class("error")
+        app.screen.query_one("#target-type").focus()
+        await press(pilot, "down", "enter")  # another type: the old result does not describe it
+        assert app.screen._type() == "ssh"
+        assert str(app.screen.query_one("#target-test").render()).strip() == ""
+        assert not (host.root / "srv/not-yet").exists()
+

@@ -388,7 +388,12 @@ class Host:
         return st.st_size if stat_mod.S_ISREG(st.st_mode) else None
 
     def free_bytes(self, p: str) -> Optional[int]:
-        """Bytes available to root on the filesystem holding ``p`` (or its nearest existing parent)."""
+        """Free bytes on the filesystem holding ``p`` (or its nearest existing parent), as ``df`` shows them.
+
+        That is ``f_bavail``, not ``f_bfree``: the blocks ext4 reserves for root
+        are left for the system that has to boot after the dump, and an admin
+        compares the number with ``df``'s Avail.
+        """
         probe = PurePosixPath(p)
         while True:
             real = self.path(str(probe))
@@ -397,7 +402,7 @@ class Host:
                     st = os.statvfs(real)
                 except OSError:
                     return None
-                return st.f_bfree * st.f_frsize
+                return st.f_bavail * st.f_frsize
             if probe == probe.parent:
                 return None
             probe = probe.parent

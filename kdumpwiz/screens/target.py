@@ -4,6 +4,9 @@ Local directory (with its free space), SSH (user@host and key; what still has
 to be done on the server is said), NFS, or a raw device (RHEL family). Dump
 level, compression and extra capture-kernel arguments start at the family's
 defaults. Every field is validated by the engine's Answers rules on Next.
+Test (Ctrl+T) checks the target as the capture kernel will use it -- writable,
+room for a dump, the SSH login with its key -- without changing anything
+(engine.targetcheck); it runs in a worker, since a login may take seconds.
 """
 
 from __future__ import annotations
@@ -11,16 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from textual import on, work
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from ..engine.answers import Target
 from ..engine.errors import KdumpwizError
 from ..engine.families import handler
 from ..engine.profiles import profile
 from ..engine.sizing import mib
+from ..engine.targetcheck import TargetReport, test_target
+from ..messages import TargetTested
 from ..widgets.choice import MarkedRadioButton
 from .base import StepScreen, para, section
 
@@ -58,6 +64,10 @@ class TargetScreen(StepScreen):
 
     STEP = 4
     AUTO_FOCUS = "#target-type"  # Up/Down change the type at once; Tab reaches the fields
+    BINDINGS = StepScreen.BINDINGS + [
+        Binding("ctrl+t", "test_target", "Test target"),
+        Binding("t", "test_target", "Test target", show=False),
+    ]
 
     def compose_body(self) -> Iterable[Widget]:
         """Type choice, the fields of each type, format options."""
@@ -79,6 +89,7 @@ class TargetScreen(StepScreen):
         yield para("Raw device (everything on it is overwritten):", classes="raw")
         yield Input(value=a.target.device or "", id="device", classes="raw", placeholder="/dev/vdb1")
         yield Static("", id="target-note", markup=False)
+        yield Static("", id="target-test", markup=False)
         yield section("Dump format")
         yield para("Family default: " + FAMILY_DEFAULTS.get(state.facts.family or "", "n/a"))
         yield para("Dump level (0-31; 31 leaves out free, cache and user pages):")
@@ -87,6 +98,45 @@ class TargetScreen(StepScreen):
         yield Input(value=a.compression, id="compression")
         yield para("Extra capture-kernel arguments (optional):")
         yield Input(value=a.extra_args, id="extra-args")
+
+    def compose_buttons(self) -> Iterable[Widget]:
+        """Test, then Next."""
+        yield Button("Test target", id="test", compact=True)
+        yield from super().compose_buttons()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Test runs the target test; the other buttons are the steps' own."""
+        if event.button.id == "test":
+            event.stop()
+            self.action_test_target()
+        else:
+            super().on_button_pressed(event)
+
+    def action_test_target(self) -> None:
+        """Take the fields as they are and test that target (in a worker)."""
+        problem = self.validate_step()
+        if problem:
+            self._show_test(problem, "error")
+            return
+        self._show_test("Testing the target...", "")
+        self._run_test()
+
+    @work(thread=True, exclusive=True, group="target-test", description="Testing the dump target",
+          exit_on_error=False)
+    def _run_test(self) -> None:
+        state = self.state
+        self.post_message(TargetTested(test_target(state.host, state.facts, state.answers)))
+
+    @on(TargetTested)
+    def _tested(self, message: TargetTested) -> None:
+        self._show_test(format_report(message.report, self.state.demo),
+                        {"ok": "ok", "skip": "", "warn": "warning", "fail": "error"}[message.report.status])
+
+    def _show_test(self, text: str, cls: str) -> None:
+        box = self.query_one("#target-test", Static)
+        box.set_classes(cls)
+        box.update(text)
+        box.scroll_visible()
 
     def on_mount(self) -> None:
         """No blinking cursors (idle output 0 bytes/s); show the fields of the chosen type."""
@@ -114,6 +164,7 @@ class TargetScreen(StepScreen):
 
     def _show_fields(self) -> None:
         kind = self._type()
+        self._show_test("", "")  # a result belongs to the target it tested
         for w in self.query(".remote"):
             w.display = kind in ("ssh", "nfs")
         for w in self.query(".ssh"):
@@ -153,3 +204,9 @@ class TargetScreen(StepScreen):
             a.target, a.dump_level, a.compression, a.extra_args = old
             return exc.message
         return None
+
+
+def format_report(report: TargetReport, demo: bool = False) -> str:
+    """The test's checks as ASCII-marked lines, with the fix under each failure."""
+    head = f"Test of {report.where}:" + ("  (DEMO: the demo machine's files)" if demo else "")
+    return "\n".join([head] + report.lines() + [report.summary])
