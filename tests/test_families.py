@@ -346,3 +346,60 @@ def test_tumbleweed_auto_keep_leaves_a_non_pbl_spelling_alone(make_system):
     path.write_text(path.read_text().replace("selinux=1 crashkernel=72M,low", "selinux=1  crashkernel=72M,low"))
     plan = build_plan(host, detect(host), Answers().validate())
     assert plan.crashkernel == "72M,low 256M,high" and plan.is_empty
+
+
+# -- Debian: kexec-tools' reboot-by-kexec trap ------------------------------------------------
+
+KEXEC_TOOLS_DEFAULTS = """\
+# Defaults for kexec initscript
+# sourced by /etc/init.d/kexec and /etc/init.d/kexec-load
+
+# Load a kexec kernel (true/false)
+LOAD_KEXEC={load}
+
+# Kernel and initrd image
+KERNEL_IMAGE="/vmlinuz"
+INITRD="/initrd.img"
+
+# If empty, use current /proc/cmdline
+APPEND=""
+
+# Load the default kernel from grub config (true/false)
+USE_GRUB_CONFIG={grub}
+"""  # the file kexec-tools 1:2.0.25's postinst writes (Debian 12), with debconf's default load_kexec=true
+
+
+@pytest.mark.parametrize("load,grub,edited", [("true", "false", True), ("1", "false", True),
+                                               ("false", "false", False), ("true", "true", False)])
+def test_debian_stops_a_kexec_reboot_that_would_skip_the_new_cmdline(make_system, load, grub, edited):
+    """LOAD_KEXEC=true reboots by kexec into the running command line: the new crashkernel= would never boot."""
+    from kdumpwiz.engine.apply import rollback
+
+    host = make_system("debian12-amd64")
+    path = host.root / "etc/default/kexec"
+    original = KEXEC_TOOLS_DEFAULTS.format(load=load, grub=grub)
+    path.write_text(original)
+    plan = build_plan(host, detect(host), Answers(crashkernel="256M").validate())
+    changed = {f.path: f for f in plan.files}
+    assert ("/etc/default/kexec" in changed) is edited
+    if not edited:
+        return
+    assert "+LOAD_KEXEC=false" in changed["/etc/default/kexec"].diff
+    assert any("LOAD_KEXEC=false" in n for n in plan.notes)
+    apply_plan(host, plan, skip_commands=True)
+    text = path.read_text()
+    assert "LOAD_KEXEC=false\n" in text and "USE_GRUB_CONFIG=false" in text
+    assert text.count("LOAD_KEXEC=") == 1  # the line is changed in place, not appended
+    # kexec-tools' init script tests exactly this (/etc/init.d/kexec: "$LOAD_KEXEC" != "true" -> exit)
+    out = subprocess.run(["dash", "-c", f". {path}; echo $LOAD_KEXEC"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "false"
+    rollback(host, skip_commands=True)
+    assert path.read_text() == original
+
+
+def test_debian_leaves_kexec_alone_when_the_boot_line_does_not_change(make_system):
+    host = make_system("debian12-amd64")
+    (host.root / "etc/default/kexec").write_text(KEXEC_TOOLS_DEFAULTS.format(load="true", grub="false"))
+    facts = detect(host)
+    plan = build_plan(host, facts, Answers(crashkernel=facts.boot.configured_crashkernel or "auto").validate())
+    assert "/etc/default/kexec" not in {f.path for f in plan.files}

@@ -26,6 +26,9 @@ from ..profiles.debian import CMDLINE_APPEND, CMDLINE_APPEND_DEFAULT, KDUMP_DEFA
 from .base import FamilyHandler, edit_file, regenerate, systemd_enable
 
 DROPIN = "/etc/default/grub.d/zz-kdumpwiz.cfg"
+#: kexec-tools' defaults: with LOAD_KEXEC=true its init script turns every reboot
+#: into a kexec (debconf kexec-tools/load_kexec defaults to true on Debian 12/13).
+KEXEC_DEFAULTS = "/etc/default/kexec"
 
 #: makedumpfile compression flags.
 COMPRESSION_FLAGS = {"default": "-c", "zlib": "-c", "lzo": "-l", "snappy": "-p", "zstd": "-z", "none": ""}
@@ -92,6 +95,13 @@ class DebianFamily(FamilyHandler):
         if boot_change:
             notes.append("recovery-mode entries get no crashkernel= (grub puts only GRUB_CMDLINE_LINUX there), as with kdump-tools itself")
 
+        if boot_change:
+            kx = _no_kexec_reboot(host, warnings)
+            if kx:
+                files.append(kx)
+                notes.append(f"{KEXEC_DEFAULTS}: reboots go through the firmware and GRUB again (LOAD_KEXEC=false); "
+                             "to keep fast kexec reboots instead, set USE_GRUB_CONFIG=true there after this reboot")
+
         kd = edit_file(host, KDUMP_DEFAULTS, lambda t: self._edit_kdump_tools(t, facts, answers),
                        "configure kdump-tools: enable it, the dump target and makedumpfile options")
         if kd:
@@ -142,6 +152,36 @@ class DebianFamily(FamilyHandler):
                     words.append(w)
             text = shellvars.set_value(text, "KDUMP_CMDLINE_APPEND", " ".join(words), path=p)
         return text
+
+
+def _no_kexec_reboot(host, warnings: List[str]):
+    """A change to LOAD_KEXEC=false when kexec-tools would reboot without reading GRUB's configuration.
+
+    kexec-tools' init script (``/etc/init.d/kexec``, run by systemd at shutdown
+    too) kexecs into ``/vmlinuz`` with ``APPEND`` or else the *running* command
+    line: the reboot that should bring the new ``crashkernel=`` would boot the
+    old command line and reserve nothing. Only ``USE_GRUB_CONFIG=true`` makes it
+    read grub.cfg. kexec-tools' debconf config script reads this file back into
+    its answers, so the edit survives package upgrades.
+    """
+    text = host.read_optional(KEXEC_DEFAULTS)
+    if text is None:
+        return None
+    try:
+        load = shellvars.get_value(text, "LOAD_KEXEC", path=KEXEC_DEFAULTS)
+        use_grub = shellvars.get_value(text, "USE_GRUB_CONFIG", path=KEXEC_DEFAULTS)
+    except EditError as exc:
+        warnings.append(f"{KEXEC_DEFAULTS} cannot be read safely ({exc.message}): if it says LOAD_KEXEC=true, the "
+                        "reboot goes by kexec to the running command line and reserves nothing; set "
+                        "LOAD_KEXEC=false there")
+        return None
+    if load not in ("true", "1") or use_grub == "true":
+        return None
+    return edit_file(
+        host, KEXEC_DEFAULTS, lambda t: shellvars.set_value(t, "LOAD_KEXEC", "false", path=KEXEC_DEFAULTS),
+        "stop kexec-tools from rebooting by kexec: it would boot the running command line, without the new "
+        "crashkernel=",
+    )
 
 
 def _replaces_default(path: str, text: str) -> bool:
