@@ -119,7 +119,7 @@ TRICKY: List[Tuple[str, str, int, str, Dict[str, object]]] = [
     ("zero", "crashkernel=0", 8 * G, "x86_64", _expect(error="rejected silently: size is 0")),
     ("range size 0", "crashkernel=1G-:0M", 8 * G, "x86_64", _expect(error=ZERO_BYTES)),
     ("size == RAM", "crashkernel=4G", 4 * G, "x86_64",
-     _expect(error="rejected silently: size 4096M is not below the RAM (4096M)")),
+     _expect(error="rejected silently: 4 GiB is not less than this machine's RAM (4 GiB as the kernel counts it)")),
     ("lower-case units", "crashkernel=1g-:256m", 8 * G, "x86_64", _expect(256 * M)),
     ("first match", "crashkernel=1G-:256M,2G-:512M", 8 * G, "x86_64", _expect(256 * M)),
     ("@0 auto place", "crashkernel=128M@0", 8 * G, "x86_64", _expect(128 * M, offset=None)),
@@ -135,7 +135,8 @@ TRICKY: List[Tuple[str, str, int, str, Dict[str, object]]] = [
      _expect(error="rejected silently: ,high is not supported on s390x")),
     ("kdump-utils 102400T", "crashkernel=2G-64G:256M,64G-102400T:512M", 8 * G, "x86_64", _expect(256 * M)),
     ("1T on 8G", "crashkernel=1T", 8 * G, "x86_64",
-     _expect(error="rejected silently: size 1048576M is not below the RAM (8192M)")),
+     _expect(error="rejected silently: 1024 GiB is not less than this machine's RAM (8 GiB as the kernel counts "
+                   "it)")),
     ("size == rounded RAM", "crashkernel=2G-4G:3G", 3 * G, "x86_64", _expect(error=INVALID_SIZE)),
 ]
 
@@ -211,7 +212,8 @@ def test_defaults_table_is_complete() -> None:
         # 2047M RAM: "2G-" matches (rounded 2048M) and 2047M < 2048M passes the
         # range check, but the final check uses the unrounded RAM.
         ("crashkernel=2G-:2047M", 2047 * M, "x86_64",
-         _expect(error="rejected silently: size 2047M is not below the RAM (2047M)")),
+         _expect(error="rejected silently: 2047 MiB is not less than this machine's RAM (2047 MiB as the kernel "
+                "counts it)")),
         # A non-matching entry followed by '@' ends the list: nothing matched.
         ("crashkernel=1G-2G:64M@16M", 8 * G, "x86_64", _expect(error=ZERO_BYTES)),
         ("crashkernel=2G-:256M@", 8 * G, "x86_64",
@@ -237,7 +239,8 @@ def test_defaults_table_is_complete() -> None:
          _expect(2 * G, low=96 * M, high=True)),
         ("crashkernel=0,high", 8 * G, "x86_64", _expect(error="rejected silently: ,high size is 0")),
         ("crashkernel=8G,high", 8 * G, "x86_64",
-         _expect(error="rejected silently: size 8192M is not below the RAM (8192M)")),
+         _expect(error="rejected silently: 8 GiB is not less than this machine's RAM (8 GiB as the kernel counts "
+                "it)")),
         ("crashkernel=512M,highx", 8 * G, "x86_64", _expect(error="crashkernel: unrecognized char: ,")),
         # arm64 / riscv / loongarch default low size is 128M.
         ("crashkernel=512M,high", 8 * G, "aarch64", _expect(512 * M, low=128 * M, high=True)),

@@ -602,3 +602,19 @@ async def test_dump_target_test_shows_each_check_and_its_fix(make_system):
         assert str(app.screen.query_one("#target-test").render()).strip() == ""
         assert not (host.root / "srv/not-yet").exists()
 
+
+async def test_a_fixed_error_leaves_no_stale_toast_on_the_next_step(make_system):
+    """'Cannot continue' belongs to the attempt it refused: once the value is fixed, Next clears it."""
+    host = make_system("debian12-amd64")
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "n", "n")
+        await type_crashkernel(pilot, "16G")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, MemoryScreen)
+        assert [n.title for n in app._notifications] == ["Cannot continue"]
+        await type_crashkernel(pilot, "256M")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, TargetScreen)
+        assert list(app._notifications) == []

@@ -77,6 +77,10 @@ class Target:
         else:
             # Remote paths are relative to the server but must still be safe words.
             self.path = check_dump_path(self.path.replace("//", "/") if isinstance(self.path, str) else self.path)
+        if self.type in ("ssh", "nfs") and (self.host is None or (isinstance(self.host, str) and not self.host.strip())):
+            example = "user@host, e.g. kdump@backup.example.com" if self.type == "ssh" else \
+                "server:/export, e.g. nfs.example.com:/srv/crash"
+            raise AnswersError(f"target.host: an {self.type.upper()} target needs {example}")
         if self.type == "ssh":
             if not isinstance(self.host, str) or not _USER_HOST_RE.match(self.host):
                 raise AnswersError(

@@ -457,6 +457,18 @@ def _mib_text(n: int) -> str:
     return format_size(n)
 
 
+def _size_words(n: int) -> str:
+    """A size for a sentence: whole GiB, else GiB with one decimal from 10 GiB on, else MiB.
+
+    ``999 GiB``, ``16.0 GiB``, ``2047 MiB``: exact where a small difference matters.
+    """
+    if n >= GIB and n % GIB == 0:
+        return f"{n // GIB} GiB"
+    if n >= 10 * GIB:
+        return f"{n / GIB:.1f} GiB"
+    return f"{n // MIB} MiB" if n % MIB == 0 else f"{n / MIB:.1f} MiB"
+
+
 def _failed(token: Optional[str], error: str) -> Reservation:
     """A reservation that reserves nothing because of ``error``."""
     return Reservation(
@@ -553,7 +565,8 @@ def evaluate(cmdline: str, system_ram: int, arch: str = "x86_64") -> Reservation
     if size >= system_ram:
         return _failed(
             token,
-            f"rejected silently: size {_mib_text(size)} is not below the RAM ({_mib_text(system_ram)})",
+            f"rejected silently: {_size_words(size)} is not less than this machine's RAM "
+            f"({_size_words(system_ram)} as the kernel counts it)",
         )
 
     cma = 0

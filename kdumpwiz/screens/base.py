@@ -151,6 +151,8 @@ class StepScreen(Screen):
             return
         screen = self.next_screen()
         if screen is not None:
+            # A "Cannot continue" from an attempt before the fix must not follow the admin to the next step.
+            self.app.clear_notifications()
             self.app.push_screen(screen)
 
     def action_back(self) -> None:
