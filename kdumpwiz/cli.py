@@ -113,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--arch", dest="ck_arch", default="x86_64")
     ex.add_argument("--json", action="store_true")
 
+    ip = sub.add_parser("install-packages", help="install the missing kdump packages with the family's package "
+                                                 "manager (apt-get, dnf, zypper), non-interactively")
+    ip.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    ip.add_argument("--json", action="store_true")
+
     tt = sub.add_parser("test-target", help="test the dump target before the reboot: writable, room, SSH login "
                                              "(exit 0 usable, 1 a check failed, 2 error); changes nothing")
     tt.add_argument("--answers", metavar="FILE", dest="sub_answers")
@@ -446,6 +451,39 @@ def cmd_crashkernel(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_install_packages(args: argparse.Namespace) -> int:
+    """``kdumpwiz install-packages``: the Packages step's install, for scripts."""
+    from .engine.errors import BlockedError
+    from .engine.packages import install_missing, remove_command
+
+    host = make_host(args)
+    facts = _detect(host, args)
+    if facts.blockers:
+        raise BlockedError("kdump cannot be set up here:\n" + "\n".join(f"  - {b.reason}" for b in facts.blockers))
+    if not facts.packages.missing:
+        if args.json:
+            _out({"installed": list(facts.packages.installed), "missing": [], "ran": None})
+        else:
+            print("All kdump packages are installed: " + " ".join(facts.packages.installed))
+        return EXIT_OK
+    argv = " ".join(facts.packages.install_argv)
+    if not args.yes and not _confirm(f"Run '{argv}'?"):
+        raise KdumpwizError(f"not confirmed: pass --yes to run '{argv}' without a question")
+    show = (lambda line: None) if args.json else (lambda line: _err(line))
+    result = install_missing(host, facts, on_output=show)
+    after = _detect(host, args)
+    data = {"ran": list(result.argv), "returncode": result.returncode, "installed": list(after.packages.installed),
+            "missing": list(after.packages.missing), "undo": remove_command(facts)}
+    if args.json:
+        _out(data)
+    elif result.ok and not after.packages.missing:
+        print(f"installed: {' '.join(after.packages.installed)} (to remove them again: {data['undo']})")
+    if not result.ok or after.packages.missing:
+        raise KdumpwizError(f"'{argv}' exited {result.returncode}; still missing: "
+                            f"{' '.join(after.packages.missing) or 'none'}")
+    return EXIT_OK
+
+
 def format_target_report(report: Any) -> str:
     """A human rendering of a :class:`~kdumpwiz.engine.targetcheck.TargetReport`."""
     return "\n".join([f"dump target   {report.target_type}: {report.where}"] + report.lines() + [report.summary])
@@ -516,6 +554,7 @@ COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": cmd_verify,
     "rollback": cmd_rollback,
     "crashkernel": cmd_crashkernel,
+    "install-packages": cmd_install_packages,
     "test-target": cmd_test_target,
     "test-crash": cmd_test_crash,
     "wizard": cmd_wizard,

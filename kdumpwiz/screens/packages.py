@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Log
 
+from ..engine.packages import install_missing
 from .base import StepScreen, para, section
 
 
@@ -69,11 +70,11 @@ class PackagesScreen(StepScreen):
     @work(thread=True, exclusive=True, group="install", description="Installing kdump packages", exit_on_error=False)
     def _install(self, cancel: threading.Event) -> None:
         log = self.query_one("#install-log", Log)
-        argv = self.state.facts.packages.install_argv
+
         def show(line: str) -> None:
             self.app.call_from_thread(log.write_line, line)
 
-        result = self.state.host.run(argv, env={"DEBIAN_FRONTEND": "noninteractive"}, cancel=cancel, on_output=show)
+        result = install_missing(self.state.host, self.state.facts, on_output=show, cancel=cancel)
         facts = self.state.fresh_facts()
         self.app.call_from_thread(self._installed, result.ok, result.returncode, result.cancelled, facts)
 

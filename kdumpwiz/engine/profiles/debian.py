@@ -63,7 +63,13 @@ class DebianProfile(Profile):
         else:
             have = tuple(p for p, marker in self._markers.items() if host.exists(marker))
         missing = tuple(p for p in self.required if p not in have)
-        return Packages(self.required, have, missing, ("apt-get", "install", "--yes") + missing)
+        names = missing
+        if missing and (distro.id == "ubuntu" or "ubuntu" in distro.like):
+            # Ubuntu's own way in: the linux-crashdump metapackage (depends on kdump-tools,
+            # which brings kexec-tools and makedumpfile; suggests crash). The three are named
+            # too, so a package missing from the meta's dependencies still arrives.
+            names = ("linux-crashdump",) + missing
+        return Packages(self.required, have, missing, ("apt-get", "install", "--yes") + names)
 
     def boot_files(self, host: Host, method: str) -> List[str]:
         """/etc/default/grub, every grub.d/*.cfg and the generated grub.cfg."""
