@@ -372,7 +372,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """``kdumpwiz verify``: exit 0 armed, 1 not armed."""
-    from .engine.verify import verify
+    from .engine.verify import dump_lines, verify
 
     host = make_host(args)
     result = verify(host, _detect(host, args))
@@ -384,6 +384,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"{mark} {c.name:<10} {c.detail}")
             if c.fix and not c.ok:
                 print(f"       {'':<10} fix: {c.fix}")
+        for line in dump_lines((result.test_crash or {}).get("dump")):
+            print(line)
         print(result.summary)
     return EXIT_OK if result.armed else EXIT_NOT_ARMED
 

@@ -172,3 +172,51 @@ def test_test_crash_refused_in_a_chroot_with_the_hosts_proc(make_system):
                          env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent)))
     assert res.returncode == 0 and "running kernel's /proc" in res.stdout, res.stdout + res.stderr
     assert not host.path("/proc/sysrq-trigger").exists()
+
+
+def test_after_a_test_crash_verify_shows_the_dump_and_how_to_open_it(make_system):
+    """Where the dump is, its size, the panic line of the saved log, and the crash command (issue 13 §2)."""
+    from kdumpwiz.engine.verify import dump_lines
+
+    host = make_system("rhel9-x86_64")
+    facts = detect(host)
+    host.runner.respond(["systemctl", "is-active", "kdump.service"], 0, "active\n")
+    trigger_test_crash(host, facts, facts.hostname)
+    d = host.path("/var/crash") / "127.0.0.1-2026-12-01-17:20:11"
+    d.mkdir()
+    (d / "vmcore").write_bytes(b"KDUMP   " + b"\0" * (3 * 1024 * 1024 - 8))
+    (d / "vmcore-dmesg.txt").write_text("[  101.52] sysrq: Trigger a crash\n"
+                                        "[  101.53] Kernel panic - not syncing: sysrq triggered crash\n"
+                                        "[  101.54] CPU: 1 PID: 912 Comm: bash\n")
+    result = verify(host, detect(host))
+    dump = result.test_crash["dump"]
+    rel = facts.kernel.release
+    assert dump["file"] == "/var/crash/127.0.0.1-2026-12-01-17:20:11/vmcore" and dump["bytes"] == 3 * 1024 * 1024
+    assert dump["panic"] == "Kernel panic - not syncing: sysrq triggered crash"
+    assert dump["crash_command"] == f"crash /usr/lib/debug/lib/modules/{rel}/vmlinux {dump['file']}"
+    assert not dump["debug_kernel_present"] and "kernel-debuginfo" in dump["debug_kernel_package"]
+    assert "vmcore (3 MiB); its log: Kernel panic" in checks(result)["test-crash"].detail
+    lines = dump_lines(dump)
+    assert lines[0].startswith("Dump:    /var/crash/127.0.0.1-2026-12-01-17:20:11/vmcore")
+    assert any(ln.startswith("Open it: crash ") for ln in lines)
+    # With the debug kernel installed, nothing more to install.
+    vmlinux = host.path(f"/usr/lib/debug/lib/modules/{rel}/vmlinux")
+    vmlinux.parent.mkdir(parents=True)
+    vmlinux.write_bytes(b"\x7fELF")
+    dump = verify(host, detect(host)).test_crash["dump"]
+    assert dump["debug_kernel_present"] and not any("needs" in ln for ln in dump_lines(dump))
+
+
+def test_debian_dump_names(make_system):
+    from kdumpwiz.demo.simulate import simulate_crash_and_capture
+
+    host = make_system("debian12-amd64")
+    facts = detect(host)
+    host.runner.respond(["systemctl", "is-active", "kdump-tools.service"], 0, "active\n")
+    trigger_test_crash(host, facts, facts.hostname)
+    stamp = simulate_crash_and_capture(host)
+    dump = verify(host, detect(host)).test_crash["dump"]
+    assert dump["file"] == f"/var/crash/{stamp}/dump.{stamp}" and dump["bytes"] == 4096
+    assert dump["panic"] == "Kernel panic - not syncing: sysrq triggered crash"
+    assert dump["crash_command"].startswith(f"crash /usr/lib/debug/boot/vmlinux-{detect(host).kernel.release} ")
+    assert "-dbg" in dump["debug_kernel_package"]

@@ -104,6 +104,9 @@ async def test_demo_from_start_to_verified_with_test_crash(tmp_path):
         checks = {c.name: c for c in app.state.verification.checks}
         assert checks["test-crash"].ok, checks["test-crash"].detail
         assert "new dump" in text_of(app)
+        shown = text_of(app)  # the captured dump itself: where, the panic line, the command that opens it
+        assert "The captured dump" in shown and "Panic:   Kernel panic - not syncing: sysrq triggered crash" in shown
+        assert "Open it: crash /usr/lib/debug/boot/vmlinux-" in shown
 
 
 async def test_back_and_next_keep_the_answers(make_system):

@@ -260,9 +260,15 @@ def _test_crash_result(host: Host, facts: Facts, state: StateDir) -> Optional[Di
     now = [n for n in host.listdir(path) if not n.startswith(".") and n not in ("kexec_cmd", "kdump_lock")]
     new = sorted(n for n in now if n not in before)
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(marker.get("time", 0)))
+    dump: Optional[Dict[str, Any]] = None
     if new:
         detail = f"the test crash of {when} left a new dump in {path}: {', '.join(new)}"
         fix = ""
+        dump = dump_details(host, facts, f"{path.rstrip('/')}/{new[-1]}")
+        if dump.get("file"):
+            detail += f"; {dump['file']} ({mib(dump['bytes'])})"
+        if dump.get("panic"):
+            detail += f"; its log: {dump['panic']}"
     elif marker.get("remote"):
         detail = f"a test crash was triggered at {when}; the dump went to {marker['remote']} (check there)"
         fix = "look for a new directory on the dump server"
@@ -270,7 +276,63 @@ def _test_crash_result(host: Host, facts: Facts, state: StateDir) -> Optional[Di
         detail = f"a test crash was triggered at {when}, but no new dump appeared in {path}"
         fix = ("the capture kernel did not save a dump: check the console log of the crash, and consider a larger "
                "crashkernel= (out of memory in the capture kernel is the most common cause)")
-    return {"time": marker.get("time"), "path": path, "new_dumps": new, "detail": detail, "fix": fix}
+    return {"time": marker.get("time"), "path": path, "new_dumps": new, "detail": detail, "fix": fix, "dump": dump}
+
+
+#: Where each family's debug kernel (with symbols, for ``crash``) lives, and its package.
+DEBUG_VMLINUX = {
+    "debian": ("/usr/lib/debug/boot/vmlinux-{rel}", "linux-image-{rel}-dbg (Ubuntu: linux-image-unsigned-{rel}-dbgsym "
+                                                     "from ddebs.ubuntu.com)"),
+    "redhat": ("/usr/lib/debug/lib/modules/{rel}/vmlinux", "kernel-debuginfo-{rel} (dnf debuginfo-install kernel)"),
+    "suse": ("/usr/lib/debug/boot/vmlinux-{rel}.debug", "kernel-default-debuginfo"),
+}
+
+
+def dump_lines(dump: Optional[Dict[str, Any]]) -> List[str]:
+    """The captured dump for people: where, how big, the panic, the command that opens it (CLI and wizard)."""
+    if not dump or not dump.get("file"):
+        return []
+    lines = [f"Dump:    {dump['file']} ({mib(dump['bytes']) if dump.get('bytes') is not None else 'size unknown'})"]
+    if dump.get("panic"):
+        lines.append(f"Panic:   {dump['panic']}")
+    lines.append(f"Open it: {dump['crash_command']}")
+    if not dump.get("debug_kernel_present"):
+        lines.append(f"         (needs the kernel with debug symbols: {dump.get('debug_kernel_package')})")
+    return lines
+
+
+def dump_details(host: Host, facts: Facts, directory: str) -> Dict[str, Any]:
+    """What a saved dump directory holds: the dump file and its size, the panic line, how to open it.
+
+    Names as the families write them: kdump-tools ``dump.<stamp>`` and
+    ``dmesg.<stamp>``, kdumpctl ``vmcore`` and ``vmcore-dmesg.txt``, SUSE
+    ``vmcore`` and ``dmesg.txt``. The panic line is the last ``Kernel panic``
+    line of the saved log (the crash's own reason).
+    """
+    names = host.listdir(directory) if host.is_dir(directory) else []
+    dump = next((n for n in sorted(names) if n.startswith("dump.") or (n.startswith("vmcore") and "dmesg" not in n)),
+                None)
+    dmesg = next((n for n in sorted(names) if n.startswith("dmesg") or n == "vmcore-dmesg.txt"), None)
+    out: Dict[str, Any] = {"directory": directory, "file": None, "bytes": None, "panic": None,
+                           "crash_command": None, "debug_kernel": None, "debug_kernel_present": False}
+    if dump:
+        out["file"] = f"{directory}/{dump}"
+        out["bytes"] = host.size(out["file"])
+    if dmesg:
+        text = host.read_optional(f"{directory}/{dmesg}") or ""
+        panics = [ln for ln in text.splitlines() if "Kernel panic" in ln]
+        if panics:
+            out["panic"] = re.sub(r"^\s*\[\s*[\d.]+\]\s*", "", panics[-1]).strip()[:200]
+    where, package = DEBUG_VMLINUX.get(facts.family or "", DEBUG_VMLINUX["debian"])
+    rel = facts.kernel.release
+    vmlinux = where.format(rel=rel)
+    out["debug_kernel"] = vmlinux
+    out["debug_kernel_present"] = host.exists(vmlinux)
+    if dump:
+        out["crash_command"] = f"crash {vmlinux} {out['file']}"
+        if not out["debug_kernel_present"]:
+            out["debug_kernel_package"] = package.format(rel=rel)
+    return out
 
 
 def trigger_test_crash(host: Host, facts: Facts, typed_hostname: str, *, remote: Optional[str] = None) -> None:

@@ -19,7 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from ..engine.errors import KdumpwizError
-from ..engine.verify import Verification, trigger_test_crash, verify
+from ..engine.verify import Verification, dump_lines, trigger_test_crash, verify
 from ..messages import Verified
 from .base import StepScreen, para, section
 
@@ -105,6 +105,10 @@ class VerifyScreen(StepScreen):
             if c.fix and not c.ok:
                 lines.append(f"       fix: {c.fix}")
         yield para("\n".join(lines), classes="ok" if result.armed else "error")
+        captured = dump_lines((result.test_crash or {}).get("dump"))
+        if captured:
+            yield section("The captured dump")
+            yield para("\n".join(captured))
         if result.armed:
             yield para("Optional: press t for a test crash, the only end-to-end proof that a dump gets written.")
 
