@@ -621,3 +621,31 @@ async def test_a_fixed_error_leaves_no_stale_toast_on_the_next_step(make_system)
         await press(pilot, "enter")
         assert isinstance(app.screen, TargetScreen)
         assert list(app._notifications) == []
+
+
+async def test_reopened_after_an_apply_offers_change_and_rollback(make_system):
+    """A run that resumes at Reboot: Change goes to Memory, Roll back (asked once) restores every file."""
+    from tests.conftest import tree_hash
+
+    host = make_system("debian12-amd64")
+    before = tree_hash(host.root)
+    apply_plan(host, build_plan(host, detect(host), load_answers_text("crashkernel: 256M\n")), skip_commands=True)
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, RebootScreen)
+        # The apply of an earlier run skipped update-grub: the reminder survives the restart.
+        assert "Not run (--skip-commands)" in text_of(app) and "update-grub" in text_of(app)
+        assert app.screen.query("#change") and app.screen.query("#rollback")
+        await press(pilot, "c")
+        assert isinstance(app.screen, MemoryScreen)
+        await press(pilot, "ctrl+p")
+        assert isinstance(app.screen, RebootScreen)
+        await press(pilot, "u")
+        await press(pilot, "n")  # the question: no -> nothing happens
+        assert tree_hash(host.root) != before
+        await press(pilot, "u")
+        await press(pilot, "y")
+        assert "Rolled back" in str(app.screen.query_one("#rollback-status").render())
+        assert tree_hash(host.root) == before
+        assert app.screen.query_one("#rollback").disabled

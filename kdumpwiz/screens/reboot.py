@@ -2,19 +2,25 @@
 
 Rebooting needs an explicit confirmation. In the demo the reboot is simulated
 (the tree's /proc and /sys are made to look like the configured kernel booted).
+A run that resumes here (an apply waits for its reboot) can also change the
+settings (back to the Memory step, then a new plan) or roll the apply back,
+and still says which commands --skip-commands left undone.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Iterable, List, Optional
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from ..engine.apply import StateDir, rollback
 from ..engine.crashkernel import spec_cmdline
+from ..messages import ApplyFinished
 from .base import StepScreen, YesNoDialog, para, section
 
 
@@ -38,6 +44,20 @@ class ConfirmReboot(YesNoDialog):
             yield Button("Reboot", id="yes", variant="error", compact=True)
 
 
+class ConfirmRollback(YesNoDialog):
+    """Yes/no before undoing the apply that waits for its reboot."""
+
+    BINDINGS = [Binding("y", "yes", "Roll back"), Binding("n", "no", "Cancel"), Binding("escape", "no", show=False)]
+
+    def compose(self) -> ComposeResult:
+        """The question and two buttons."""
+        with Vertical(id="dialog"):
+            yield Static("Roll back the apply? Every file it changed is restored byte for byte and its commands "
+                         "are undone. (y/n)", markup=False)
+            yield Button("Cancel", id="no", compact=True)
+            yield Button("Roll back", id="yes", variant="warning", compact=True)
+
+
 class RebootScreen(StepScreen):
     """Reboot now or later."""
 
@@ -47,8 +67,13 @@ class RebootScreen(StepScreen):
     BINDINGS = [
         Binding("r", "reboot", "Reboot now"),
         Binding("l", "later", "Later (quit)"),
+        Binding("c", "change", "Change"),
+        Binding("u", "rollback", "Roll back"),
         Binding("q", "later", "Quit", show=False),
     ]
+
+    rolled_back = False
+    """Set once the apply was rolled back: nothing waits for a reboot any more."""
 
     @property
     def can_reboot(self) -> bool:
@@ -63,9 +88,22 @@ class RebootScreen(StepScreen):
         """Only reboot or later from here: Verify makes sense after the reboot."""
         if action == "next":
             return False
-        if action == "reboot" and not self.can_reboot:
+        if action == "reboot" and (not self.can_reboot or self.rolled_back):
+            return False
+        if action == "rollback" and self.rolled_back:
             return False
         return super().check_action(action, parameters)
+
+    def skipped_commands(self) -> List[str]:
+        """Commands --skip-commands left for later: from this run's apply, or the record of the pending one."""
+        if self.state.apply_result is not None:
+            return [" ".join(a) for a in self.state.apply_result.commands_skipped]
+        state = StateDir(self.state.host)
+        pending = state.pending() or {}
+        rec = state.load(pending["apply_id"]) if pending.get("apply_id") else None
+        if rec is None:
+            return []
+        return [" ".join(rec.commands[i]["argv"]) for i in rec.skipped_commands if i < len(rec.commands)]
 
     def compose_body(self) -> Iterable[Widget]:
         """Plain words about what happens."""
@@ -80,11 +118,12 @@ class RebootScreen(StepScreen):
                 "Boot that system, then run 'kdumpwiz verify' on it to check that the capture kernel is loaded. "
                 f"To undo: {self.state.host.cli('rollback')}."
             )
-            skipped = self.state.apply_result.commands_skipped if self.state.apply_result else []
+            skipped = self.skipped_commands()
             if skipped:
                 yield para("Not run (--skip-commands), and needed before that system boots, or its boot loader "
-                           "never sees the change: " + "; ".join(" ".join(a) for a in skipped) + ".",
-                           classes="warning")
+                           "never sees the change: " + "; ".join(skipped) + ".", classes="warning")
+            yield para("c changes the settings (a new plan), u rolls this apply back.", classes="dim")
+            yield Static("", id="rollback-status", markup=False)
             return
         yield section("A reboot is needed")
         yield para(
@@ -95,20 +134,61 @@ class RebootScreen(StepScreen):
         )
         if self.state.demo:
             yield para("(DEMO) 'Reboot now' simulates the reboot and goes on to Verify.", classes="dim")
+        yield para("Not what you wanted? c changes the settings (a new plan), u rolls this apply back.",
+                   classes="dim")
+        yield Static("", id="rollback-status", markup=False)
 
     def compose_buttons(self) -> Iterable[Widget]:
         """Later (default) and Reboot now; only Done for a tree that is not the running system."""
         yield Button("Later" if self.can_reboot else "Done", id="later", compact=True)
+        yield Button("Change", id="change", compact=True)
+        yield Button("Roll back", id="rollback", variant="warning", compact=True)
         if self.can_reboot:
             yield Button("Reboot now", id="reboot", variant="error", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Buttons map onto the actions."""
         event.stop()
-        if event.button.id == "reboot":
-            self.action_reboot()
-        elif event.button.id == "later":
-            self.action_later()
+        action = {"reboot": self.action_reboot, "later": self.action_later, "change": self.action_change,
+                  "rollback": self.action_rollback}.get(event.button.id or "")
+        if action is not None:
+            action()
+
+    def action_change(self) -> None:
+        """Back to the Memory step with the current answers: a new plan replaces this one on Apply."""
+        self.app.push_screen(self.wizard.make_step(3))
+
+    def action_rollback(self) -> None:
+        """Ask, then undo the apply (in a worker, as Apply does)."""
+        if self.rolled_back:
+            return
+        self.app.push_screen(ConfirmRollback(), self._rollback_confirmed)
+
+    def _rollback_confirmed(self, yes: Optional[bool]) -> None:
+        if yes:
+            self.query_one("#rollback-status", Static).update("Rolling back...")
+            self._rollback()
+
+    @work(thread=True, exclusive=True, group="apply", description="Rolling back", exit_on_error=False)
+    def _rollback(self) -> None:
+        self.run_reporting("rollback", lambda **report: rollback(
+            self.state.host, skip_commands=self.state.skip_commands, **report))
+
+    @on(ApplyFinished)
+    def _rolled_back(self, message: ApplyFinished) -> None:
+        status = self.query_one("#rollback-status", Static)
+        if message.error is None:
+            self.rolled_back = True
+            self.state.plan = None
+            status.update("Rolled back: every file is as it was before the apply, and nothing waits for a reboot. "
+                          "Press c to set up kdump again, or l to quit.")
+            status.set_classes("ok")
+            for button in self.query("#reboot, #rollback"):
+                button.disabled = True
+        else:
+            status.update(f"Rollback failed: {message.error}")
+            status.set_classes("error")
+        self.refresh_bindings()
 
     def action_later(self) -> None:
         """Quit; the next run resumes at Verify."""
