@@ -186,7 +186,7 @@ def test_after_a_test_crash_verify_shows_the_dump_and_how_to_open_it(make_system
     d.mkdir()
     (d / "vmcore").write_bytes(b"KDUMP   " + b"\0" * (3 * 1024 * 1024 - 8))
     (d / "vmcore-dmesg.txt").write_text("[  101.52] sysrq: Trigger a crash\n"
-                                        "[  101.53] Kernel panic - not syncing: sysrq triggered crash\n"
+                                        "[  101.53] [    T554] Kernel panic - not syncing: sysrq triggered crash\n"
                                         "[  101.54] CPU: 1 PID: 912 Comm: bash\n")
     result = verify(host, detect(host))
     dump = result.test_crash["dump"]

@@ -322,7 +322,8 @@ def dump_details(host: Host, facts: Facts, directory: str) -> Dict[str, Any]:
         text = host.read_optional(f"{directory}/{dmesg}") or ""
         panics = [ln for ln in text.splitlines() if "Kernel panic" in ln]
         if panics:
-            out["panic"] = re.sub(r"^\s*\[\s*[\d.]+\]\s*", "", panics[-1]).strip()[:200]
+            # Leading "[  101.53]" timestamps and "[T554]" caller ids (Debian 13's kernels print both).
+            out["panic"] = re.sub(r"^(\s*\[[^\]]*\])+\s*", "", panics[-1]).strip()[:200]
     where, package = DEBUG_VMLINUX.get(facts.family or "", DEBUG_VMLINUX["debian"])
     rel = facts.kernel.release
     vmlinux = where.format(rel=rel)
