@@ -254,16 +254,15 @@ def _keygen(path: Path) -> None:
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
 
 
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory):
+def _start_sshd(d: Path, *, sftp: bool):
     """A real sshd on 127.0.0.1 (own host key, own authorized_keys, root login by key only).
 
     It runs in its own mount namespace with a private /run (for its privilege
     separation directory) and a read-only bind of ``ro/`` for the unwritable case.
+    Returns (process, directory).
     """
     sshd_bin = shutil.which("sshd") or "/usr/sbin/sshd"
     assert os.path.exists(sshd_bin), "openssh-server is a test dependency (README's test command installs it)"
-    d = tmp_path_factory.mktemp("sshd")
     _keygen(d / "host_ed25519")
     _keygen(d / "client")
     _keygen(d / "wrong")
@@ -274,7 +273,8 @@ def sshd(tmp_path_factory):
     (d / "sshd_config").write_text(
         f"ListenAddress 127.0.0.1\nPort {port}\nHostKey {d}/host_ed25519\nAuthorizedKeysFile {d}/authorized_keys\n"
         "StrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-        "PermitRootLogin prohibit-password\nPidFile none\nLogLevel ERROR\n")
+        "PermitRootLogin prohibit-password\nPidFile none\nLogLevel ERROR\n"
+        + ("Subsystem sftp internal-sftp\n" if sftp else ""))
     script = (f'mount -t tmpfs kdumpwiz-sshd /run && mkdir -m 0755 /run/sshd && '
               f'mount --bind -o ro {d}/ro {d}/ro && exec {sshd_bin} -D -e -f {d}/sshd_config')
     proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-ec", script],
@@ -298,6 +298,22 @@ def sshd(tmp_path_factory):
     passwd = "".join(f"root:x:0:0:root:{home}:/bin/sh\n" if line.startswith("root:") else line
                      for line in open("/etc/passwd"))
     (d / "passwd").write_text(passwd)
+    return proc, d
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory):
+    """A dump server as a real one is set up (with the sftp subsystem)."""
+    proc, d = _start_sshd(tmp_path_factory.mktemp("sshd"), sftp=True)
+    yield d
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def sshd_without_sftp(tmp_path_factory):
+    """A server whose sshd_config has no Subsystem sftp line."""
+    proc, d = _start_sshd(tmp_path_factory.mktemp("sshd-nosftp"), sftp=False)
     yield d
     proc.terminate()
     proc.wait(10)
@@ -315,7 +331,7 @@ def test_ssh_target_logs_in_and_measures_the_remote_directory(sshd, tmp_path):
     proc, data, by = ssh_test(sshd, tmp_path, path=f"{sshd}/dumps", key=f"{sshd}/client")
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     assert [(n, c["status"]) for n, c in by.items()] == [("key", "ok"), ("login", "ok"), ("remote directory", "ok"),
-                                                        ("space", "ok")]
+                                                        ("scp", "ok"), ("space", "ok")]
     assert "exists and is writable" in by["remote directory"]["detail"]
     assert abs(data["free_bytes"] - df_avail(sshd / "dumps")) < 64 * MIB
 
@@ -378,3 +394,12 @@ def test_test_target_changes_nothing(make_system, tmp_path):
         assert proc.returncode == 0, proc.stderr
     assert tree_hash(host.root, exclude=()) == before
     assert not (host.root / "srv/new").exists()
+
+
+def test_ssh_server_without_sftp_warns_that_the_dmesg_copy_would_fail(sshd_without_sftp, tmp_path):
+    """Seen in the e2e: OpenSSH 9's scp speaks SFTP, so kdump-tools' dmesg copy fails on such a server."""
+    d = sshd_without_sftp
+    proc, data, by = ssh_test(d, tmp_path, path=f"{d}/dumps", key=f"{d}/client")
+    assert proc.returncode == 0, proc.stdout  # the dump itself still arrives through ssh | dd
+    assert by["scp"]["status"] == "warn" and "Subsystem sftp" in by["scp"]["remedy"]
+    assert data["status"] == "warn"

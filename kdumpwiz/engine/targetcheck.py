@@ -259,15 +259,21 @@ _REMOTE = ('p={path}; d="$p"; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; '
            'echo "kdumpwiz-target $w $d"; df -Pk "$d" | tail -n 1')
 
 
+def _ssh_options(key: Optional[str]) -> List[str]:
+    """Exactly the key, no agent, no prompt, the known host key: what the capture kernel has."""
+    opts = ["-i", key, "-o", "IdentitiesOnly=yes"] if key else []
+    return opts + ["-o", "BatchMode=yes", "-o", "IdentityAgent=none", "-o", "StrictHostKeyChecking=yes",
+                   "-o", f"ConnectTimeout={NETWORK_TIMEOUT}", "-o", "LogLevel=ERROR"]
+
+
 def ssh_argv(target: Target, key: Optional[str]) -> List[str]:
-    """The ``ssh`` command of the SSH check: exactly the key, no agent, no prompt, the known host key."""
-    argv = ["ssh"]
-    if key:
-        argv += ["-i", key, "-o", "IdentitiesOnly=yes"]
-    argv += ["-o", "BatchMode=yes", "-o", "IdentityAgent=none", "-o", "StrictHostKeyChecking=yes",
-             "-o", f"ConnectTimeout={NETWORK_TIMEOUT}", "-o", "LogLevel=ERROR",
-             str(target.host), "--", _REMOTE.format(path="'" + target.path + "'")]
-    return argv
+    """The ``ssh`` command of the SSH check (one login: the directory test and ``df``)."""
+    return ["ssh"] + _ssh_options(key) + [str(target.host), "--", _REMOTE.format(path="'" + target.path + "'")]
+
+
+def sftp_argv(target: Target, key: Optional[str]) -> List[str]:
+    """An empty SFTP session: does the server offer the subsystem that scp (OpenSSH 9.0+) needs?"""
+    return ["sftp", "-b", "/dev/null"] + _ssh_options(key) + [str(target.host)]
 
 
 def _ssh_failure(output: str, target: Target, family: str, key: Optional[str]) -> Check:
@@ -323,6 +329,17 @@ def _check_ssh(host: Host, facts: Facts, target: Target, est: DumpEstimate,
         checks.append(Check("remote directory", "fail", f"{at} is not a writable directory for "
                                                         f"{str(target.host).split('@')[0]}",
                             f"on the server: mkdir -p {target.path} and give it to that user"))
+    if family == "debian":
+        # kdump-tools copies dmesg.<stamp> (and, if makedumpfile fails, the whole vmcore) with scp,
+        # which OpenSSH 9.0+ runs over SFTP: a server without the sftp subsystem loses those files.
+        sftp = host.run(sftp_argv(target, key), timeout=NETWORK_TIMEOUT * 2, cancel=cancel)
+        if sftp.ok:
+            checks.append(Check("scp", "ok", "the server offers SFTP, which kdump-tools' scp copies use"))
+        else:
+            checks.append(Check("scp", "warn", "the server refuses SFTP (" + (sftp.output.splitlines() or ["?"])[-1]
+                                + "): kdump-tools' scp of the dmesg file would fail; the dump itself goes "
+                                  "through ssh and still arrives",
+                                "enable the sftp subsystem in the server's sshd_config (Subsystem sftp ...)"))
     free = None
     tail = res.stdout[m.end():].split()
     # df -Pk: Filesystem 1024-blocks Used Available Capacity Mounted-on
