@@ -92,6 +92,10 @@ class TestSteps:
         """Reboot needed, with Later as the default."""
         assert snap_compare(wizard("demo"), terminal_size=size, run_before=to_apply(("a", "y", "ctrl+n")))
 
+    def test_7_reboot_confirm(self, snap_compare, wizard):
+        """'r' on Reboot: the question with Cancel and Reboot side by side, Cancel focused."""
+        assert snap_compare(wizard("demo"), terminal_size=(80, 24), run_before=to_apply(("a", "y", "ctrl+n", "r")))
+
     @pytest.mark.parametrize("size", SIZES)
     def test_8_verify(self, snap_compare, wizard, size):
         """After the (simulated) reboot: every check OK, kdump armed."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static
@@ -43,9 +43,18 @@ class Wizard(Protocol):
 class YesNoDialog(ModalScreen[bool]):
     """A question with Cancel (``#no``, focused: the safe default) and a confirming button (``#yes``).
 
-    Subclasses compose the question and the two buttons and bind their keys
-    (y / n / Escape) to :meth:`action_yes` and :meth:`action_no`.
+    Subclasses compose the question and the two buttons with :meth:`compose_dialog`
+    and bind their keys (y / n / Escape) to :meth:`action_yes` and :meth:`action_no`.
     """
+
+    def compose_dialog(self, question: str, yes_label: str, yes_variant: str,
+                       question_id: Optional[str] = None) -> ComposeResult:
+        """The question, then Cancel and the confirming button side by side."""
+        with Vertical(id="dialog"):
+            yield Static(question, markup=False, id=question_id)
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel", id="no", compact=True)
+                yield Button(yes_label, id="yes", variant=yes_variant, compact=True)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         """Cancel is the safe default."""

@@ -14,7 +14,6 @@ from typing import Iterable, List, Optional
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
@@ -36,12 +35,9 @@ class ConfirmReboot(YesNoDialog):
 
     def compose(self) -> ComposeResult:
         """The question and two buttons."""
-        with Vertical(id="dialog"):
-            question = (f"(DEMO) Simulate a reboot of {self.hostname}? Nothing real is rebooted. (y/n)" if self.demo
-                        else f"Reboot {self.hostname} now? Every running program stops. (y/n)")
-            yield Static(question, markup=False)
-            yield Button("Cancel", id="no", compact=True)
-            yield Button("Reboot", id="yes", variant="error", compact=True)
+        question = (f"(DEMO) Simulate a reboot of {self.hostname}? Nothing real is rebooted. (y/n)" if self.demo
+                    else f"Reboot {self.hostname} now? Every running program stops. (y/n)")
+        yield from self.compose_dialog(question, "Reboot", "error")
 
 
 class ConfirmRollback(YesNoDialog):
@@ -51,11 +47,8 @@ class ConfirmRollback(YesNoDialog):
 
     def compose(self) -> ComposeResult:
         """The question and two buttons."""
-        with Vertical(id="dialog"):
-            yield Static("Roll back the apply? Every file it changed is restored byte for byte and its commands "
-                         "are undone. (y/n)", markup=False)
-            yield Button("Cancel", id="no", compact=True)
-            yield Button("Roll back", id="yes", variant="warning", compact=True)
+        yield from self.compose_dialog("Roll back the apply? Every file it changed is restored byte for byte and "
+                                       "its commands are undone. (y/n)", "Roll back", "warning")
 
 
 class RebootScreen(StepScreen):

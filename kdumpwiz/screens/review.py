@@ -12,9 +12,8 @@ from typing import Iterable, Optional
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from ..engine.crashkernel import MIB, spec_cmdline
 from ..engine.errors import KdumpwizError
@@ -45,11 +44,7 @@ class ConfirmApply(YesNoDialog):
 
     def compose(self) -> ComposeResult:
         """The summary and two buttons; Cancel is focused."""
-        with Vertical(id="dialog"):
-            yield Static(self.summary, markup=False, id="apply-summary")
-            with Horizontal(id="dialog-buttons"):
-                yield Button("Cancel", id="no", compact=True)
-                yield Button("Apply", id="yes", variant="warning", compact=True)
+        yield from self.compose_dialog(self.summary, "Apply", "warning", question_id="apply-summary")
 
 
 class ReviewScreen(StepScreen):
