@@ -457,7 +457,7 @@ def _mib_text(n: int) -> str:
     return format_size(n)
 
 
-def _size_words(n: int) -> str:
+def size_words(n: int) -> str:
     """A size for a sentence: whole GiB, else GiB with one decimal from 10 GiB on, else MiB.
 
     ``999 GiB``, ``16.0 GiB``, ``2047 MiB``: exact where a small difference matters.
@@ -565,8 +565,8 @@ def evaluate(cmdline: str, system_ram: int, arch: str = "x86_64") -> Reservation
     if size >= system_ram:
         return _failed(
             token,
-            f"rejected silently: {_size_words(size)} is not less than this machine's RAM "
-            f"({_size_words(system_ram)} as the kernel counts it)",
+            f"rejected silently: {size_words(size)} is not less than this machine's RAM "
+            f"({size_words(system_ram)} as the kernel counts it)",
         )
 
     cma = 0

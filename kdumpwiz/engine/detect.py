@@ -213,7 +213,8 @@ def parse_iomem(text: str) -> Tuple[int, List[Tuple[int, int]]]:
     return total, crash
 
 
-def _meminfo_kib(text: str, key: str) -> Optional[int]:
+def meminfo_kib(text: str, key: str) -> Optional[int]:
+    """The value of ``key`` in a /proc/meminfo text, in KiB (None when absent)."""
     m = re.search(rf"^{key}:\s+(\d+)\s*kB", text, flags=re.M)
     return int(m.group(1)) if m else None
 
@@ -223,7 +224,7 @@ def read_memory(host: Host, crash_size: Optional[int]) -> Memory:
     iomem = host.read_optional("/proc/iomem") or ""
     total, _ = parse_iomem(iomem)
     meminfo = host.read_optional("/proc/meminfo") or ""
-    memtotal_kib = _meminfo_kib(meminfo, "MemTotal")
+    memtotal_kib = meminfo_kib(meminfo, "MemTotal")
     memtotal = memtotal_kib * 1024 if memtotal_kib else None
     if total > 0:
         return Memory(total, _round_up(total, _SZ_128M), "iomem", memtotal)

@@ -37,6 +37,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from .answers import Answers, Target
+from .crashkernel import size_words
+from .detect import meminfo_kib
 from .errors import HostError
 from .facts import Facts
 from .host import Host
@@ -128,16 +130,7 @@ class TargetReport:
 
 
 def _mib(n: Optional[int]) -> str:
-    return "unknown" if n is None else f"{n / _MIB:.0f} MiB" if n < 10 * 1024 * _MIB else f"{n / (1 << 30):.1f} GiB"
-
-
-def _meminfo(text: str) -> Dict[str, int]:
-    out: Dict[str, int] = {}
-    for line in text.splitlines():
-        m = re.match(r"^(\w+):\s+(\d+)\s*kB", line)
-        if m:
-            out[m.group(1)] = int(m.group(2)) * 1024
-    return out
+    return "unknown" if n is None else size_words(n)
 
 
 def estimate_dump(host: Host, facts: Facts, dump_level: int) -> DumpEstimate:
@@ -151,7 +144,9 @@ def estimate_dump(host: Host, facts: Facts, dump_level: int) -> DumpEstimate:
     memory (tmpfs) is user data the cache bits do not drop, so it stays too.
     """
     ram = facts.memory.system_ram_bytes or facts.memory.memtotal_bytes or 0
-    info = _meminfo(host.read_optional("/proc/meminfo") or "") if not facts.offline else {}
+    text = host.read_optional("/proc/meminfo") or "" if not facts.offline else ""
+    info = {k: v * 1024 for k in ("MemTotal", "MemFree", "Cached", "Buffers", "Shmem", "AnonPages")
+            if (v := meminfo_kib(text, k)) is not None}
     if dump_level & (2 | 4 | 8 | 16) == 0:
         whole = ram - (facts.kexec.crash_size or 0) if ram else 0
         return DumpEstimate(whole or None, "dump level keeps every page but zero pages: up to the whole RAM", ram)
