@@ -30,8 +30,9 @@ INSTALL_TIMEOUT = 3600.0
 
 def remove_command(facts: Facts) -> str:
     """How to remove what an install added (said, never run)."""
+    # Every family's install_argv is TOOL OPTION-OR-VERB VERB-OR-OPTION NAMES...: the names start at index 3.
     tool = facts.packages.install_argv[0] if facts.packages.install_argv else "apt-get"
-    names = " ".join(facts.packages.install_argv[3:] if tool != "zypper" else facts.packages.install_argv[2:])
+    names = " ".join(facts.packages.install_argv[3:])
     return {"apt-get": f"apt-get remove {names}", "dnf": f"dnf remove {names}",
             "zypper": f"zypper remove {names}"}.get(tool, f"{tool} remove {names}")
 
