@@ -64,17 +64,77 @@ def _calls(tree: ast.AST):
             yield node
 
 
+#: Functions that start a program from their first argument (or ``args=``): a string there
+#: is a command line for a shell (or a program name with the arguments glued on).
+SPAWNERS = {
+    ("subprocess", "run"), ("subprocess", "Popen"), ("subprocess", "call"),
+    ("subprocess", "check_call"), ("subprocess", "check_output"),
+}
+#: The engine's own door to processes: Host.run(argv) and its runner.
+HOST_SPAWNERS = {"run", "run_streaming"}
+
+
+def _is_string_expr(node: ast.AST) -> bool:
+    """A literal string, an f-string, a ``%``/``+`` of strings or a ``"...".format()``/``join``."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return _is_string_expr(node.left) or _is_string_expr(node.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr in ("format", "join") and _is_string_expr(node.func.value)
+    return False
+
+
+def shell_violations(source: str) -> list:
+    """Lines of ``source`` that run a shell or hand a string command to a process spawner."""
+    bad = []
+    for call in _calls(ast.parse(source)):
+        for kw in call.keywords:
+            if kw.arg == "shell" and not (isinstance(kw.value, ast.Constant) and kw.value.value is False):
+                bad.append((call.lineno, "shell="))
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            continue
+        owner = func.value.id if isinstance(func.value, ast.Name) else None
+        if (owner, func.attr) in {("os", "system"), ("os", "popen")}:
+            bad.append((call.lineno, f"os.{func.attr}"))
+        spawner = (owner, func.attr) in SPAWNERS or (owner != "subprocess" and func.attr in HOST_SPAWNERS)
+        if not spawner:
+            continue
+        command = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("args", "argv")), None)
+        if command is not None and _is_string_expr(command):
+            bad.append((call.lineno, f"string command to {func.attr}"))
+    return bad
+
+
+def test_shell_check_catches_each_form() -> None:
+    """The checker below must see every way of handing a shell a command, or it proves nothing."""
+    caught = {
+        'subprocess.run("kdumpctl restart", check=True)',
+        'subprocess.Popen(f"grubby --update-kernel={k}")',
+        'subprocess.check_output("kdump-config " + verb)',
+        'subprocess.call(args="update-grub")',
+        'subprocess.run(["ls"], shell=True)',
+        'subprocess.run(argv, shell=flag)',
+        'os.system("reboot")',
+        'os.popen("dmesg")',
+        'host.run("kdumpctl status")',
+        'self.host.run(" ".join(argv))',
+        'host.run_streaming("apt-get install -y %s" % names)',
+    }
+    for line in caught:
+        assert shell_violations(line), line
+    for line in ('subprocess.run(["kdumpctl", "restart"], check=True)', "host.run(argv)",
+                 'subprocess.run(list(argv), shell=False)', 'host.run(["update-grub"])'):
+        assert not shell_violations(line), line
+
+
 @pytest.mark.parametrize("path", _py_files(PACKAGE), ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_shell(path: Path) -> None:
-    """No shell=True, os.system, os.popen or subprocess with a string command, anywhere."""
-    tree = ast.parse(path.read_text(), filename=str(path))
-    for call in _calls(tree):
-        for kw in call.keywords:
-            if kw.arg == "shell":
-                assert isinstance(kw.value, ast.Constant) and kw.value.value is False, f"{path}:{call.lineno} shell="
-        func = call.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            assert (func.value.id, func.attr) not in {("os", "system"), ("os", "popen")}, f"{path}:{call.lineno}"
+    """No shell=True, os.system, os.popen or subprocess (or Host.run) with a string command, anywhere."""
+    assert shell_violations(path.read_text()) == [], path
 
 
 #: nfsprobe is a program of its own: Host.run starts it inside a private mount namespace

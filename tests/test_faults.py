@@ -627,9 +627,20 @@ def test_sigkill_leftover_temp_file_is_swept_by_next_run(fixtures):
             break
     assert leftovers, "no SIGKILL left a temp file next to a managed file"
     for path in leftovers:
-        st = os.stat(path)
-        # Root-only, and no config reader picks it up: grub.d reads *.cfg, BLS *.conf, and globs skip dotfiles.
-        assert stat.S_IMODE(st.st_mode) & 0o077 == 0 or os.path.basename(path).startswith(".")
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        # The temp file is mkstemp's 0600 until atomic_write gives it the mode of the file it
+        # replaces (just before the fsync and rename): never more open than its target.
+        directory = os.path.dirname(path)
+        target_modes = set()
+        for change in fx.plan.files:
+            target = os.path.join(str(root), change.path.lstrip("/"))
+            if os.path.dirname(target) == directory:
+                # A created file gets the plan's mode; a replaced one keeps its own.
+                target_modes.add(change.mode if change.created else stat.S_IMODE(os.stat(target).st_mode))
+        assert target_modes, f"{path}: no managed file in its directory"
+        assert mode == 0o600 or mode in target_modes, (path, oct(mode), sorted(map(oct, target_modes)))
+        # No config reader picks it up: grub.d reads *.cfg, BLS *.conf, and globs skip dotfiles.
+        assert os.path.basename(path).startswith(TEMP_PREFIX) and TEMP_PREFIX.startswith(".")
         assert not path.endswith((".cfg", ".conf"))
     rollback(fx.host(root))
     assert temp_files(root) == []

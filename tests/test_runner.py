@@ -61,3 +61,20 @@ def test_timeout_stops_the_whole_process_tree():
 def test_missing_program_is_a_result_not_an_exception():
     res = SubprocessRunner().run(["/nonexistent/kdumpwiz-tool"])
     assert res.returncode == 127 and "kdumpwiz-tool" in res.output
+
+
+def test_host_refuses_a_command_line_string(tmp_path):
+    """A string is a shell's command line: Host.run refuses it before anything runs (a
+    str passes a per-argument check one character at a time, so it is checked whole)."""
+    import pytest
+
+    from kdumpwiz.engine.host import Host, HostError, RecordingRunner
+
+    runner = RecordingRunner()
+    host = Host(tmp_path, runner=runner)
+    for command in ("kdumpctl restart", b"kdumpctl restart"):
+        with pytest.raises(HostError, match="is a string, not an argv list"):
+            host.run(command)  # type: ignore[arg-type]
+    assert runner.calls == []
+    host.run(["kdumpctl", "restart"])
+    assert runner.calls == [("chroot", str(tmp_path), "kdumpctl", "restart")]

@@ -437,6 +437,10 @@ class Host:
         cancel: Optional[threading.Event] = None,
     ) -> CommandResult:
         """Run ``argv`` on this host (through ``chroot`` when the root is not ``/``)."""
+        if isinstance(argv, (str, bytes)):
+            # A string would pass the loop below one character at a time: a command
+            # line is never split here, and never given to a shell.
+            raise HostError(f"internal error: command {argv!r} is a string, not an argv list")
         for arg in argv:
             if not isinstance(arg, str) or "\0" in arg:
                 raise HostError(f"internal error: bad argument {arg!r} in {list(argv)!r}")
