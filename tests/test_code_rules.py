@@ -9,6 +9,7 @@ import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -292,3 +293,20 @@ def test_screens_never_import_the_app(path: Path) -> None:
         for mod in mods:
             assert mod not in ("..app", "kdumpwiz.app", "...app") and not mod.startswith(("..app.", "kdumpwiz.app.")), (
                 f"{path.name} imports the app ({mod}): use screens.base.Wizard")
+
+
+def test_the_suite_cannot_apply_to_this_machine() -> None:
+    """conftest's guard: apply/finish/rollback and changing commands on '/' stop the test."""
+    from kdumpwiz.engine.apply import apply_plan, finish, rollback
+    from kdumpwiz.engine.host import Host
+    from tests.conftest import LiveApplyInTests
+
+    live = Host("/")
+    no_plan: Any = None  # the guard stops the call before the plan is looked at
+    for call in (lambda: apply_plan(live, no_plan), lambda: finish(live), lambda: rollback(live)):
+        with pytest.raises(LiveApplyInTests):
+            call()
+    for argv in (["update-grub"], ["apt-get", "install", "-y", "kdump-tools"], ["kdumpctl", "restart"],
+                 ["systemctl", "enable", "kdump-tools"], ["grubby", "--update-kernel=ALL", "--args=crashkernel=256M"]):
+        with pytest.raises(LiveApplyInTests):
+            live.run(argv)

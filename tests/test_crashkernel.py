@@ -7,6 +7,8 @@ lib/cmdline.c memparse and the lib/kstrtox.c radix rules (field guide §2.2 and
 
 from __future__ import annotations
 
+import dataclasses
+
 from typing import Dict, List, Optional, Tuple
 
 import pytest
@@ -348,7 +350,7 @@ def test_to_dict() -> None:
 
 def test_reservation_is_frozen() -> None:
     res = evaluate_value("256M", 8 * G)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         res.reserved_bytes = 1  # type: ignore[misc]
 
 

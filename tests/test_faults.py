@@ -792,3 +792,87 @@ def test_cli_next_run_after_interruption(fixtures, capsys, tmp_path):
     capsys.readouterr()
     assert main(["--root", str(root), "plan", "--answers", str(answers)]) == 0
     assert "Nothing to change" in capsys.readouterr().out
+
+
+# -- signals inside the critical section -------------------------------------------
+
+
+def _signal_child(root: str, plan: Plan, op: str, sig_name: str, moment: str, report: str) -> None:
+    """Run ``op``; the first time a managed file is written, send ``sig_name`` to ourselves
+    just before (``before``) or just after (``after``) the write. Never returns."""
+    sig = getattr(signal, sig_name)
+    # The terminal's default (death), whatever the parent inherited: under nohup SIGHUP
+    # arrives ignored, and an ignored signal would prove nothing about the deferral.
+    signal.signal(sig, signal.SIG_DFL)
+    real_atomic_write = apply_mod.atomic_write
+    sent = []
+
+    def atomic_write(real: str, data: bytes, **kwargs: Any) -> None:
+        managed = "/var/lib/kdumpwiz/" not in real
+        if managed and not sent and moment == "before":
+            sent.append(real)
+            os.kill(os.getpid(), sig)
+        real_atomic_write(real, data, **kwargs)
+        if managed and not sent and moment == "after":
+            sent.append(real)
+            os.kill(os.getpid(), sig)
+
+    apply_mod.atomic_write = atomic_write  # type: ignore[assignment]
+    code = 0
+    try:
+        host = Host(root, demo_runner(root))
+        if op == "apply":
+            apply_plan(host, plan, skip_commands=True)
+        else:
+            rollback(host, skip_commands=True)
+    except BaseException as exc:  # noqa: B036 - reported, not raised
+        with open(report, "w") as fh:
+            json.dump({"exception": f"{type(exc).__name__}: {exc}"}, fh)
+        code = 3
+    finally:
+        os._exit(code)
+
+
+def _journal_events(root: Path) -> List[Dict[str, Any]]:
+    (apply_dir,) = list((root / "var/lib/kdumpwiz/applies").iterdir())
+    journal = apply_dir / "journal"
+    # No journal yet: the process died before its first line (the defect this guards against).
+    lines = journal.read_text().splitlines() if journal.exists() else []
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+@pytest.mark.parametrize("sig_name", ["SIGHUP", "SIGTERM"])
+@pytest.mark.parametrize("moment", ["before", "after"])
+def test_signal_inside_the_writes_is_held_until_they_and_their_journal_lines_are_done(fixtures, sig_name, moment):
+    """A dropped SSH link (SIGHUP) or a service manager's stop (SIGTERM) arriving while the
+    managed files are written: every file is written and journaled, and only then does the
+    process die of the signal. With the deferral a no-op, the process dies with the first
+    file written (or not) and its journal line missing, and this test fails."""
+    fx = fixtures["debian12-amd64"]
+    for op in ("apply", "rollback"):
+        root = fx.fresh()
+        if op == "rollback":
+            apply_plan(fx.host(root), fx.plan, skip_commands=True)
+        report = str(root) + ".signal.json"
+        proc = CTX.Process(target=_signal_child, args=(str(root), fx.plan, op, sig_name, moment, report))
+        proc.start()
+        proc.join(60)
+        where = f"{op}: {sig_name} {moment} the first write"
+        assert not os.path.exists(report), f"{where}: {open(report).read()}"
+        # It still dies of the signal: deferred, not swallowed.
+        assert proc.exitcode == -getattr(signal, sig_name), f"{where}: exit {proc.exitcode}"
+        events = _journal_events(root)
+        host = Host(root)
+        if op == "apply":
+            journaled = sorted(e["index"] for e in events if e["event"] == "file")
+            assert journaled == list(range(len(fx.plan.files))), f"{where}: journal {events}"
+            for change in fx.plan.files:
+                assert host.read_bytes(change.path) == change.new_bytes(), f"{where}: {change.path} not new"
+            assert list_applies(host)[-1].status == "interrupted"
+            finish(fx.host(root), skip_commands=True)
+            assert list_applies(host)[-1].status == "applied"
+        else:
+            rolled = sorted(e["index"] for e in events if e["event"] == "rollback-file")
+            assert rolled == list(range(len(fx.plan.files))), f"{where}: journal {events}"
+            assert digest(root) == fx.before, f"{where}: the tree is not the old one"
+        assert temp_files(root) == [], where
