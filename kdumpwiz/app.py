@@ -13,6 +13,7 @@ because Textual reads its environment once at import):
 
 from __future__ import annotations
 
+import copy
 from typing import Dict, Mapping, Optional
 
 from textual.app import App
@@ -65,13 +66,42 @@ class KdumpwizApp(App[int]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False
     TITLE = "kdumpwiz"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    # Ctrl+C too, and above every widget: admins press it to leave (in a text field Textual would
+    # take it as "copy", and nothing would happen). Both ask first when choices would be lost.
+    BINDINGS = [Binding("ctrl+q", "request_quit", "Quit", priority=True),
+                Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True)]
 
     def __init__(self, state: WizardState, *, theme: str = "textual-dark", start_step: Optional[int] = None) -> None:
         super().__init__()
         self.state = state
+        # What the run started with (--answers or defaults): quitting with exactly these loses nothing.
+        # (a copy: the steps change the Answers object in place).
+        self._answers_at_start = copy.deepcopy(state.answers)
         self._theme_name = theme
         self._start_step = start_step
+
+    def action_request_quit(self) -> None:
+        """Quit; while an apply or rollback runs, refuse; with unapplied choices, ask first."""
+        if any(w.group == "apply" and not w.is_finished for w in self.workers):
+            self.notify("An apply or rollback is running: quitting now would interrupt it. Wait for it to end.",
+                        title="Not now", severity="warning", timeout=8)
+            return
+        lost = self.unapplied_choices()
+        if lost is None:
+            self.exit()
+            return
+        from .screens.base import ConfirmQuit
+
+        self.push_screen(ConfirmQuit(lost), lambda yes: self.exit() if yes else None)
+
+    def unapplied_choices(self) -> Optional[str]:
+        """What quitting would throw away, in a sentence (None: nothing)."""
+        state = self.state
+        if state.apply_result is not None or state.answers == self._answers_at_start:
+            return None
+        if state.plan is not None:
+            return f"The plan (crashkernel={state.plan.crashkernel}) was reviewed but not applied."
+        return "The choices made in the steps so far were not applied."
 
     def on_mount(self) -> None:
         """Theme, ASCII mode, then the first step."""

@@ -649,3 +649,54 @@ async def test_reopened_after_an_apply_offers_change_and_rollback(make_system):
         assert "Rolled back" in str(app.screen.query_one("#rollback-status").render())
         assert tree_hash(host.root) == before
         assert app.screen.query_one("#rollback").disabled
+
+
+async def test_quit_asks_only_when_choices_would_be_lost(make_system):
+    """q, Ctrl+Q and Ctrl+C quit at once when nothing was chosen; after a choice they ask first
+    (Cancel keeps the wizard), and Ctrl+C works inside a text field too."""
+    host = make_system("debian12-amd64")
+    app = make_app(host)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")  # System -> Packages -> Memory
+        assert isinstance(app.screen, MemoryScreen)
+        await type_crashkernel(pilot, "320M")
+        await press(pilot, "enter")  # Memory -> Target: the choice is now in the state
+        assert isinstance(app.screen, TargetScreen) and app.state.answers.crashkernel == "320M"
+        app.screen.query_one("#path").focus()  # a text field: Textual would take Ctrl+C as "copy"
+        await press(pilot, "ctrl+c")
+        assert app.is_running and "choices will be lost" in text_of(app)
+        await press(pilot, "n")
+        assert app.is_running and isinstance(app.screen, TargetScreen)
+        for expected in ("MemoryScreen", "PackagesScreen", "SystemScreen"):  # back to System, where q is a key
+            await press(pilot, "ctrl+p")
+            assert type(app.screen).__name__ == expected
+        await press(pilot, "q")
+        assert "choices will be lost" in text_of(app)
+        await press(pilot, "y")
+    assert not app.is_running
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+q", "ctrl+c"])
+async def test_quit_without_choices_is_immediate(make_system, key):
+    app = make_app(make_system("debian12-amd64"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, key)
+    assert not app.is_running
+
+
+@pytest.mark.parametrize("name", ["debian12-amd64", "rhel9-x86_64"])
+async def test_next_pushes_one_step_and_back_returns_through_each(make_system, name):
+    """Enter on a focused Next button once pushed the next step twice (a subclass's button handler
+    called the base class's, which Textual calls anyway): every step appears once on the stack."""
+    app = make_app(make_system(name))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")  # System's Next button has the focus
+        await press(pilot, "ctrl+n", "ctrl+n")  # Packages -> Memory -> Target
+        assert isinstance(app.screen, TargetScreen)
+        app.screen.query_one("#next").focus()
+        await press(pilot, "enter")
+        names = [type(s).__name__ for s in app.screen_stack[1:]]
+        assert names == ["SystemScreen", "PackagesScreen", "MemoryScreen", "TargetScreen", "ReviewScreen"], names

@@ -73,6 +73,21 @@ class YesNoDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class ConfirmQuit(YesNoDialog):
+    """Yes/no before leaving the wizard with choices that were never applied."""
+
+    BINDINGS = [Binding("y", "yes", "Quit"), Binding("n", "no", "Cancel"), Binding("escape", "no", show=False)]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        """The question and two buttons."""
+        yield from self.compose_dialog(f"Quit kdumpwiz? {self.what} Nothing was written; these choices will be "
+                                       "lost. (y/n)", "Quit", "warning")
+
+
 class StepScreen(Screen):
     """Base class of the eight steps."""
 
@@ -135,7 +150,11 @@ class StepScreen(Screen):
         return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Buttons map onto the same actions as the keys."""
+        """Buttons map onto the same actions as the keys.
+
+        Textual calls this after a subclass's own ``on_button_pressed`` (handlers run along
+        the class hierarchy): subclasses handle their buttons and must not call it again.
+        """
         action = {"next": self.action_next, "back": self.action_back}.get(event.button.id or "")
         if action is not None:
             event.stop()
@@ -170,8 +189,8 @@ class StepScreen(Screen):
             self.app.pop_screen()
 
     def action_quit_wizard(self) -> None:
-        """Leave the wizard; nothing is written unless Apply ran."""
-        self.app.exit()
+        """Leave the wizard (asking first when choices would be lost); nothing is written unless Apply ran."""
+        self.app.action_request_quit()  # type: ignore[attr-defined]
 
     # -- engine operations ---------------------------------------------------
 

@@ -110,8 +110,9 @@ class SystemScreen(StepScreen):
                 self.app.exit(return_code=6)
             else:
                 action()
-            return
-        super().on_button_pressed(event)
+            event.prevent_default()  # the base class's Next/Back handler must not run as well
+        # Next and Back: Textual calls StepScreen.on_button_pressed after this one (its handlers
+        # run along the class hierarchy); calling it here too pushed the next step twice.
 
     def check_action(self, action: str, parameters: tuple) -> Optional[bool]:
         """A blocked machine has no Next; an interrupted apply must be settled first."""

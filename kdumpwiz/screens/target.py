@@ -108,9 +108,10 @@ class TargetScreen(StepScreen):
         """Test runs the target test; the other buttons are the steps' own."""
         if event.button.id == "test":
             event.stop()
+            event.prevent_default()
             self.action_test_target()
-        else:
-            super().on_button_pressed(event)
+        # Next and Back: StepScreen.on_button_pressed runs after this one (Textual calls the
+        # handlers of the base classes too); calling it here as well pushed Review twice.
 
     def action_test_target(self) -> None:
         """Take the fields as they are and test that target (in a worker)."""
