@@ -139,3 +139,30 @@ def test_console_terminals_get_only_ascii(wizard, term):
     w.close()
     bad = sorted({b for b in w.output if b > 0x7F})
     assert not bad, f"non-ASCII bytes written on TERM={term}: {bad[:10]}"
+
+
+def test_linux_console_draws_the_radio_brackets_visibly(wizard):
+    """TERM=linux: the Dump target step's radio brackets were black on the default background
+    (invisible on a black console). Replayed through a terminal emulator (pyte), every bracket
+    cell of the type choice has a colour that is not the background's."""
+    import pyte
+
+    w = wizard(TERM="linux")
+    w.settle()
+    w.next_steps(3)
+    assert b"Local directory" in w.output
+    screen = pyte.Screen(80, 24)
+    pyte.ByteStream(screen).feed(bytes(w.output))
+    w.close()
+    rows = [y for y in range(24) if any(t in "".join(c.data for c in screen.buffer[y].values())
+                                        for t in ("Local directory", "SSH server", "NFS export"))]
+    assert len(rows) == 3, [("".join(c.data for c in screen.buffer[y].values())) for y in range(24)]
+    for y in rows:
+        line = screen.buffer[y]
+        text = "".join(line[x].data for x in range(80))
+        for x in (text.index("("), text.index(")")):
+            cell = line[x]
+            fg, bg = cell.fg, cell.bg
+            # "default" is the console's own text colour on its own background: always visible.
+            plain = fg == "default" and bg == "default"
+            assert plain or (fg != bg and not (fg == "black" and bg in ("default", "black"))), (text.strip(), x, fg, bg)
