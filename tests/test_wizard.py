@@ -700,3 +700,21 @@ async def test_next_pushes_one_step_and_back_returns_through_each(make_system, n
         await press(pilot, "enter")
         names = [type(s).__name__ for s in app.screen_stack[1:]]
         assert names == ["SystemScreen", "PackagesScreen", "MemoryScreen", "TargetScreen", "ReviewScreen"], names
+
+
+async def test_demo_marker_stays_in_a_40x12_terminal(tmp_path):
+    """At 40x12 the header drops the host name, never the [DEMO] marker."""
+    from textual.widgets import Static
+
+    host = prepare_demo(str(tmp_path / "demo"))
+    app = make_app(host, demo=True)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await settle(pilot)
+        for _ in range(3):
+            header = str(app.screen.query_one("#step-header", Static).render())
+            assert "[DEMO]" in header and len(header) <= 40, header
+            await press(pilot, "ctrl+n")
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        header = str(app.screen.query_one("#step-header", Static).render())
+        assert header.startswith("kdumpwiz  ") and header.endswith("[DEMO]") and "demo-server" in header, header

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Protocol
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -117,12 +118,27 @@ class StepScreen(Screen):
         """The shared wizard state."""
         return self.wizard.state
 
-    def header_text(self) -> str:
-        """``Step 3 of 8: Memory`` plus host and the DEMO marker."""
+    def header_text(self, width: int = 80) -> str:
+        """``kdumpwiz  3/8 Memory  |  host`` plus the DEMO marker, fitted to ``width`` columns.
+
+        The marker is the last thing to lose: in the demo nothing is real, and a
+        narrow terminal (40x12) must still say so. The host name gives way first.
+        """
         # Fits 80 columns with the longest title and a 20-character host name.
         demo = "  [DEMO]" if self.state.demo else ""
         host = self.state.facts.hostname[:24]
-        return f"kdumpwiz  {self.STEP}/{len(STEPS)} {STEPS[self.STEP - 1]}  |  {host}{demo}"
+        text = f"kdumpwiz  {self.STEP}/{len(STEPS)} {STEPS[self.STEP - 1]}  |  {host}{demo}"
+        if len(text) <= width:
+            return text
+        short = f"{self.STEP}/{len(STEPS)} {STEPS[self.STEP - 1]}"
+        room = width - len(short) - len(demo) - 3
+        if room >= 4:
+            short += " | " + host[:room]
+        return (short[: max(0, width - len(demo))] + demo)[:width] if demo else short[:width]
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Refit the header to the new width."""
+        self.query_one("#step-header", Static).update(self.header_text(event.size.width))
 
     def compose(self) -> ComposeResult:
         """Header, scrollable body, buttons, footer."""
