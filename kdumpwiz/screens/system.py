@@ -58,12 +58,13 @@ class SystemScreen(StepScreen):
             ("kdump service", f"{f.service.unit or 'n/a'}, {'enabled' if f.service.enabled else 'not enabled'}"),
         ]
         width = max(len(k) for k, _ in rows)
-        yield section("This machine")
-        yield para("\n".join(f"{k:<{width}}  {v}" for k, v in rows), classes="facts")
         if f.blockers:
+            # The refusal first: at 80x24 it was below the facts, its last line out of view.
             yield section("kdump cannot be set up here")
             for b in f.blockers:
                 yield para(f"BLOCKED: {b.reason}\n  What to do: {b.remedy}", classes="blocker")
+        yield section("This machine")
+        yield para("\n".join(f"{k:<{width}}  {v}" for k, v in rows), classes="facts")
         if self.stuck is not None:
             paths = ", ".join(m["path"] for m in self.stuck.files) or "no files"
             yield section("An earlier apply did not finish")
