@@ -303,7 +303,24 @@ def read_kernel_files(host: Host, release: str) -> KernelFiles:
                        init_size=bzimage_init_size(host, vmlinuz) if vmlinuz else None,
                        kdump_initrd_unpacked_bytes=unpacked,
                        kdump_initrd_modules=kdump_initrd_modules(host) if unpacked is None and kdump_initrd
-                       and kdump_initrd.startswith("/var/lib/kdump/") else None)
+                       and kdump_initrd.startswith("/var/lib/kdump/") else None,
+                       cma_default_bytes=kernel_cma_default(host, release))
+
+
+def kernel_cma_default(host: Host, release: str) -> int:
+    """The default CMA size the kernel's build configuration selects, in bytes (0: none or unknown).
+
+    Debian's arm64 kernels are built with CONFIG_CMA_SIZE_MBYTES=64 (amd64: CONFIG_CMA not
+    set); a size chosen as a percentage of RAM is not counted (unknown inside a reservation).
+    """
+    text = host.read_optional(f"/boot/config-{release}")
+    if not text:
+        return 0
+    opts = dict(m.groups() for m in re.finditer(r"^(CONFIG_[A-Z0-9_]+)=(.*)$", text, re.M))
+    if opts.get("CONFIG_CMA") != "y" or opts.get("CONFIG_DMA_CMA") != "y" or opts.get("CONFIG_CMA_SIZE_SEL_MBYTES") != "y":
+        return 0
+    value = opts.get("CONFIG_CMA_SIZE_MBYTES", "0")
+    return int(value) * MIB if value.isdigit() else 0
 
 
 _MODULES_RE = re.compile(r"^[ \t]*MODULES=[\"']?([a-z]+)[\"']?[ \t]*(?:#.*)?$", re.M)

@@ -106,6 +106,10 @@ class KernelFiles:
     #: MODULES= of the configuration kdump-tools built its initrd with
     #: (``/var/lib/kdump/initramfs-tools``: dep, most, list, netboot), None if unknown.
     kdump_initrd_modules: Optional[str] = None
+    #: The CMA area every boot of this kernel sets aside by default (``CONFIG_CMA_SIZE_MBYTES``
+    #: of ``/boot/config-<release>``, with CONFIG_DMA_CMA): the capture kernel too takes it out
+    #: of the reservation unless its command line says ``cma=``. 0: none or unknown.
+    cma_default_bytes: int = 0
 
 
 @dataclass(frozen=True)

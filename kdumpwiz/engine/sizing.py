@@ -247,6 +247,7 @@ def _estimate_measured(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, i
     else:
         parts.append((f"{name}, unpacked (x{UNPACK_RATIO:g} packed)", int(UNPACK_RATIO * packed)))
     parts.append(("capture-kernel runtime (measured peak)", MEASURED_RUNTIME))
+    _cma_part(host, facts, parts, remarks)
     cpus = profile("debian").capture_cpus(host, facts)
     if cpus > 1:
         parts.append((f"{cpus} capture-kernel CPUs (1 MiB each)", cpus * MIB))
@@ -258,6 +259,38 @@ def _estimate_measured(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, i
     margin = int(subtotal * MEASURED_SAFETY)
     parts.append((f"safety margin ({int(MEASURED_SAFETY * 100)} %)", margin))
     return _round_up(subtotal + margin, ROUND_TO), parts, remarks
+
+
+def capture_cma(host: Host, facts: Facts) -> Tuple[int, str]:
+    """The CMA area the capture kernel sets aside inside the reservation, and where the size comes from.
+
+    The capture kernel is the same kernel: its build default (``CONFIG_CMA_SIZE_MBYTES``,
+    64 MiB on Debian's arm64 kernels) applies unless its command line -- the running one,
+    which kdump services pass on, then the service's append variable -- says ``cma=``
+    (the last one wins; RHEL's arm64 append has ``cma=0``).
+    """
+    family = profile(facts.family) if facts.family else None
+    append = family.capture_append(host, facts) if family is not None else ""
+    words = (facts.kexec.running_cmdline or "").split() + append.split()
+    given = [w[len("cma="):] for w in words if w.startswith("cma=")]
+    if given:
+        try:
+            size, rest = crashkernel.memparse(given[-1])
+        except ValueError:
+            size, rest = 0, "bad"
+        # cma=size[@start[-end]]: only the size counts here; a value the kernel cannot parse leaves the default.
+        if not rest or rest.startswith("@"):
+            return size, f"cma={given[-1]} on the capture kernel's command line"
+    default = facts.kernel.cma_default_bytes
+    return default, f"the kernel's CONFIG_CMA_SIZE_MBYTES={default // MIB} (no cma= for the capture kernel)"
+
+
+def _cma_part(host: Host, facts: Facts, parts: List[Tuple[str, int]], remarks: List[str]) -> None:
+    cma, why = capture_cma(host, facts)
+    if cma > 0:
+        parts.append(("CMA area the capture kernel sets aside", cma))
+        remarks.append(f"the capture kernel keeps {mib(cma)} of the reservation as a CMA area ({why}); "
+                       "'cma=0' in the kdump service's append variable gives it back")
 
 
 def uses_measured_model(facts: Facts) -> bool:
@@ -288,6 +321,7 @@ def estimate(host: Host, facts: Facts) -> Tuple[int, List[Tuple[str, int]], List
     else:
         parts.append(("initrd (not found: typical size)", 96 * MIB))
     parts.append(("capture-kernel runtime", RUNTIME_BASE))
+    _cma_part(host, facts, parts, remarks)
     cpus = profile(facts.family).capture_cpus(host, facts) if facts.family else 1
     if cpus > 1:
         parts.append((f"{cpus} capture-kernel CPUs (1 MiB each)", cpus * MIB))

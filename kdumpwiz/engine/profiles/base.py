@@ -109,3 +109,7 @@ class Profile:
     def capture_cpus(self, host: Host, facts: Facts) -> int:
         """CPUs the capture kernel brings up (its nr_cpus=)."""
         return 1
+
+    def capture_append(self, host: Host, facts: Facts) -> str:
+        """What the kdump service appends to the capture kernel's command line ('' when unknown)."""
+        return ""

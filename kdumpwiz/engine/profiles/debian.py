@@ -136,7 +136,10 @@ class DebianProfile(Profile):
 
     def capture_cpus(self, host: Host, facts: Facts) -> int:
         """nr_cpus=/maxcpus= of KDUMP_CMDLINE_APPEND (1 by default)."""
-        append = (shell_value(host, KDUMP_DEFAULTS, "KDUMP_CMDLINE_APPEND")
-                  or CMDLINE_APPEND.get(facts.arch, CMDLINE_APPEND_DEFAULT))
-        m = re.search(r"\b(?:nr_cpus|maxcpus)=(\d+)", append)
+        m = re.search(r"\b(?:nr_cpus|maxcpus)=(\d+)", self.capture_append(host, facts))
         return int(m.group(1)) if m else 1
+
+    def capture_append(self, host: Host, facts: Facts) -> str:
+        """KDUMP_CMDLINE_APPEND, or kdump-tools' built-in default for the architecture."""
+        return (shell_value(host, KDUMP_DEFAULTS, "KDUMP_CMDLINE_APPEND")
+                or CMDLINE_APPEND.get(facts.arch, CMDLINE_APPEND_DEFAULT))

@@ -260,6 +260,10 @@ class RedHatProfile(Profile):
         match = SME_SEV_RE.search(kernel_log(host))
         return {"memory_encryption": match.group(1) if match else None}
 
+    def capture_append(self, host: Host, facts: Facts) -> str:
+        """KDUMP_COMMANDLINE_APPEND of /etc/sysconfig/kdump (kdumpctl adds it to the capture command line)."""
+        return shell_value(host, SYSCONFIG, "KDUMP_COMMANDLINE_APPEND") or ""
+
     def capture_cpus(self, host: Host, facts: Facts) -> int:
         """kdumpctl's find_nr_cpus: the last valid nr_cpus= of the dump mode's APPEND variable, else 1.
 
