@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import re
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import distro as distro_lib
 
@@ -316,7 +316,7 @@ def kernel_cma_default(host: Host, release: str) -> int:
     text = host.read_optional(f"/boot/config-{release}")
     if not text:
         return 0
-    opts = dict(m.groups() for m in re.finditer(r"^(CONFIG_[A-Z0-9_]+)=(.*)$", text, re.M))
+    opts: Dict[str, str] = {m.group(1): m.group(2) for m in re.finditer(r"^(CONFIG_[A-Z0-9_]+)=(.*)$", text, re.M)}
     if opts.get("CONFIG_CMA") != "y" or opts.get("CONFIG_DMA_CMA") != "y" or opts.get("CONFIG_CMA_SIZE_SEL_MBYTES") != "y":
         return 0
     value = opts.get("CONFIG_CMA_SIZE_MBYTES", "0")
