@@ -220,3 +220,48 @@ def test_debian_dump_names(make_system):
     assert dump["panic"] == "Kernel panic - not syncing: sysrq triggered crash"
     assert dump["crash_command"].startswith(f"crash /usr/lib/debug/boot/vmlinux-{detect(host).kernel.release} ")
     assert "-dbg" in dump["debug_kernel_package"]
+
+
+# -- arm64: loaded, but the capture kernel would save an empty dump (issue 11 §5) ----------------
+
+#: What Debian 12's kexec-tools 2.0.25 prints on its 6.1 arm64 kernel while it loads anyway
+#: (kexec-tools kexec/arch/arm64/kexec-arm64.c get_page_offset(); issue 11 §5's measurement).
+TEXT_TRAP = "Can't get the symbol of _text to calculate page_offset.\n"
+
+
+def _armed_arm64(make_system):
+    host = make_system("ubuntu2404-arm64")
+    _boot_with(host, "1G", load=True)
+    host.runner.respond(["systemctl", "is-active", "kdump-tools.service"], 0, "active\n")
+    return host
+
+
+def test_arm64_load_message_about_text_is_not_armed(make_system):
+    host = _armed_arm64(make_system)
+    assert verify(host, detect(host)).armed  # the control: the same machine without the message
+    host.runner.respond(["journalctl", "-b", "-u", "kdump-tools.service"], 0,
+                        "Starting kdump-tools.service...\n" + TEXT_TRAP + " * loaded kdump kernel\n")
+    result = verify(host, detect(host))
+    c = checks(result)
+    assert c["loaded"].ok and not result.armed
+    assert not c["capture-usable"].ok and "_text" in c["capture-usable"].detail
+    assert "empty dump" in c["capture-usable"].detail and "kexec-tools" in c["capture-usable"].fix
+
+
+def test_arm64_kexec_tools_2_0_25_without_text_in_kallsyms_is_not_armed(make_system):
+    """No journal (rotated, or volatile and rebooted): the cause itself is checked."""
+    host = _armed_arm64(make_system)
+    host.runner.respond(["journalctl"], 1, "", "No journal files were found.\n")
+    status = host.path("/var/lib/dpkg/status")
+    text = status.read_text()
+    start = text.index("Package: kexec-tools\n")
+    end = text.find("\n\n", start)
+    stanza = text[start:end if end > 0 else len(text)]
+    old_version = next(l for l in stanza.splitlines() if l.startswith("Version: "))
+    status.write_text(text.replace(stanza, stanza.replace(old_version, "Version: 1:2.0.25-3+deb12u3")))
+    kallsyms = host.path("/proc/kallsyms")
+    kallsyms.write_text("ffff800008000000 T _stext\nffff800008010000 T do_undefinstr\n")
+    c = checks(verify(host, detect(host)))
+    assert not c["capture-usable"].ok and "2.0.25" in c["capture-usable"].detail
+    kallsyms.write_text("ffff800008000000 T _text\nffff800008010000 T _stext\n")
+    assert "capture-usable" not in checks(verify(host, detect(host)))

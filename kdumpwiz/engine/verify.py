@@ -114,6 +114,41 @@ def _load_error(host: Host, unit: str) -> Optional[str]:
     return None
 
 
+#: kexec-tools' arm64 get_page_offset(): it reads ``_text`` from /proc/kallsyms. Debian 12's
+#: kexec-tools 2.0.25 on its 6.1 arm64 kernel (kallsyms has ``_stext``, not ``_text``) prints
+#: this and loads anyway; the capture kernel's makedumpfile then cannot translate addresses
+#: ("vaddr_to_paddr_arm64: Can't read pgd") and saves an empty dump (issue 11 §5).
+_ARM64_PAGE_OFFSET_TRAP = "Can't get the symbol of _text to calculate page_offset"
+
+
+def _arm64_page_offset_trap(host: Host, facts: Facts) -> Optional[str]:
+    """Why a loaded arm64 capture kernel would save an empty dump, None when there is no sign of it.
+
+    The load message in this boot's service journal is the evidence; without a journal,
+    the cause itself: kallsyms without ``_text`` and Debian 12's kexec-tools 2.0.25.
+    """
+    unit = facts.service.unit
+    if unit:
+        result = host.run(["journalctl", "-b", "-u", unit, "--no-pager", "-o", "cat", "-n", "400"], timeout=20)
+        if result.ok:
+            for line in result.output.splitlines():
+                if _ARM64_PAGE_OFFSET_TRAP in line:
+                    return f"the capture kernel is loaded, but kexec said: {line.strip()[:200]}"
+    if facts.family != "debian":
+        return None
+    from .profiles.debian import DPKG_STATUS, dpkg_installed
+
+    version = dpkg_installed(host.read_optional(DPKG_STATUS) or "").get("kexec-tools", "")
+    if not re.match(r"^(?:\d+:)?2\.0\.25(?:-|$)", version):
+        return None
+    kallsyms = host.read_optional("/proc/kallsyms") or ""
+    names = {line.rsplit(None, 1)[-1] for line in kallsyms.splitlines() if line.strip()}
+    if "_stext" in names and "_text" not in names:
+        return (f"the capture kernel is loaded, but kexec-tools {version} finds no _text in /proc/kallsyms "
+                "(only _stext), so it cannot compute the kernel's page offset")
+    return None
+
+
 def _load_fix(facts: Facts) -> str:
     if facts.family == "debian":
         fix = "see 'journalctl -b -u kdump-tools' and 'kdump-config show'; load it with 'kdump-config load'"
@@ -193,6 +228,17 @@ def verify(host: Host, facts: Facts) -> Verification:
 
     if k.crash_loaded:
         checks.append(Check("loaded", True, "/sys/kernel/kexec_crash_loaded is 1: the capture kernel is loaded"))
+        trap = _arm64_page_offset_trap(host, facts) if facts.arch == "aarch64" else None
+        if trap:
+            # Loaded, and `kdump-config status` says ready, but a crash would save an empty dump:
+            # this must not count as armed.
+            checks.append(Check(
+                "capture-usable", False,
+                trap + "; the capture kernel's makedumpfile then cannot read the page tables "
+                "('vaddr_to_paddr_arm64: Can't read pgd') and saves an empty dump",
+                "install a kexec-tools that finds the page offset without _text (Debian 12's 2.0.25 cannot; "
+                "Debian 13 ships 2.0.29), then 'kdump-config reload' and 'kdumpwiz verify'; "
+                "until then a crash saves no usable dump"))
     else:
         fix = _load_fix(facts)
         if facts.boot.lockdown and facts.boot.lockdown != "none":
