@@ -44,19 +44,23 @@ def textual_environment(environ: Mapping[str, str]) -> Dict[str, str]:
     return {"TEXTUAL_FPS": str(display_settings(environ)["fps"]), "TEXTUAL_ANIMATIONS": "none"}
 
 
-def _set_glyphs(vertical, horizontal, toggle):
-    """Swap Textual's class-level scrollbar and radio glyphs; returns the previous ones.
+def _set_glyphs(vertical, horizontal, toggle, check=None):
+    """Swap Textual's class-level scrollbar, radio and checkbox glyphs; returns the previous ones.
 
     The radio glyphs are set on RadioButton itself: it defines its own
     BUTTON_INNER ("●"), so changing ToggleButton's left the dot non-ASCII.
+    Checkbox uses ToggleButton's half-block brackets ("▐X▌"): set on Checkbox.
     """
-    from textual.widgets import RadioButton
+    from textual.widgets import Checkbox, RadioButton
 
     old = (ScrollBarRender.VERTICAL_BARS, ScrollBarRender.HORIZONTAL_BARS,
-           (RadioButton.BUTTON_LEFT, RadioButton.BUTTON_INNER, RadioButton.BUTTON_RIGHT))
+           (RadioButton.BUTTON_LEFT, RadioButton.BUTTON_INNER, RadioButton.BUTTON_RIGHT),
+           (Checkbox.BUTTON_LEFT, Checkbox.BUTTON_INNER, Checkbox.BUTTON_RIGHT))
     ScrollBarRender.VERTICAL_BARS = vertical
     ScrollBarRender.HORIZONTAL_BARS = horizontal
     RadioButton.BUTTON_LEFT, RadioButton.BUTTON_INNER, RadioButton.BUTTON_RIGHT = toggle
+    if check is not None:
+        Checkbox.BUTTON_LEFT, Checkbox.BUTTON_INNER, Checkbox.BUTTON_RIGHT = check
     return old
 
 
@@ -109,7 +113,7 @@ class KdumpwizApp(App[int]):
         self._saved_glyphs = None
         if self.state.ascii:
             self.add_class("-ascii")
-            self._saved_glyphs = _set_glyphs(["#"] * 8 + [" "], ["#"] * 8 + [" "], ("(", "*", ")"))
+            self._saved_glyphs = _set_glyphs(["#"] * 8 + [" "], ["#"] * 8 + [" "], ("(", "*", ")"), ("[", "X", "]"))
         self.push_screen(self.make_step(self._start_step or self.first_step()))
 
     def on_unmount(self) -> None:

@@ -157,10 +157,14 @@ def test_linux_console_draws_the_radio_brackets_visibly(wizard):
     rows = [y for y in range(24) if any(t in "".join(c.data for c in screen.buffer[y].values())
                                         for t in ("Local directory", "SSH server", "NFS export"))]
     assert len(rows) == 3, [("".join(c.data for c in screen.buffer[y].values())) for y in range(24)]
-    for y in rows:
+    # The dump level's page kinds (checkboxes "[X] zero pages") further down the step.
+    boxes = [y for y in range(24) if "zero pages" in "".join(c.data for c in screen.buffer[y].values())]
+    assert boxes, "the page kinds are not on the first screen of the step"
+    for y in rows + boxes:
         line = screen.buffer[y]
         text = "".join(line[x].data for x in range(80))
-        for x in (text.index("("), text.index(")")):
+        left, right = ("(", ")") if y in rows else ("[", "]")
+        for x in (text.index(left), text.index(right)):
             cell = line[x]
             fg, bg = cell.fg, cell.bg
             # "default" is the console's own text colour on its own background: always visible.

@@ -718,3 +718,29 @@ async def test_demo_marker_stays_in_a_40x12_terminal(tmp_path):
         await settle(pilot)
         header = str(app.screen.query_one("#step-header", Static).render())
         assert header.startswith("kdumpwiz  ") and header.endswith("[DEMO]") and "demo-server" in header, header
+
+
+async def test_dump_level_as_named_page_kinds(make_system):
+    """The page kinds and the number are one setting: clearing 'user process pages' makes 31 into 23,
+    typing 17 ticks exactly zero and free pages, and Next stores the number."""
+    from textual.widgets import Checkbox, Input
+
+    app = make_app(make_system("debian12-amd64"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n", "n", "ctrl+n")
+        screen = app.screen
+        assert isinstance(screen, TargetScreen)
+        kinds = {c.id: c for c in screen.query(Checkbox)}
+        assert sorted(kinds) == ["kind-cache", "kind-free", "kind-private", "kind-user", "kind-zero"]
+        assert all(c.value for c in kinds.values()) and screen.query_one("#dump-level", Input).value == "31"
+        kinds["kind-user"].value = False
+        await settle(pilot)
+        assert screen.query_one("#dump-level", Input).value == "23"
+        level = screen.query_one("#dump-level", Input)
+        level.value = ""
+        level.focus()
+        await press(pilot, "1", "7")
+        assert {k for k, c in kinds.items() if c.value} == {"kind-zero", "kind-free"}
+        await press(pilot, "ctrl+n")
+        assert isinstance(app.screen, ReviewScreen) and app.state.answers.dump_level == 17

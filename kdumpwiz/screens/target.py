@@ -18,9 +18,11 @@ from textual import on, work
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.containers import Horizontal
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from ..engine.answers import Target
+from ..engine.dumplevel import MAX_LEVEL, PAGE_KINDS
 from ..engine.errors import KdumpwizError
 from ..engine.families import handler
 from ..engine.profiles import profile
@@ -63,6 +65,8 @@ class TargetScreen(StepScreen):
     """The dump target and format."""
 
     STEP = 4
+    #: True while one of the dump-level views updates the other (their Changed events must not echo).
+    _syncing = False
     AUTO_FOCUS = "#target-type"  # Up/Down change the type at once; Tab reaches the fields
     BINDINGS = StepScreen.BINDINGS + [
         Binding("ctrl+t", "test_target", "Test target"),
@@ -92,7 +96,12 @@ class TargetScreen(StepScreen):
         yield Static("", id="target-test", markup=False)
         yield section("Dump format")
         yield para("Family default: " + FAMILY_DEFAULTS.get(state.facts.family or "", "n/a"))
-        yield para("Dump level (0-31; 31 leaves out free, cache and user pages):")
+        yield para("Leave out of the dump (makedumpfile's dump level; the number below follows):")
+        with Horizontal(id="page-kinds"):
+            for bit, name, _ in PAGE_KINDS:
+                # Short labels (makedumpfile's own words for the bits): three fit on 80 columns.
+                yield Checkbox(f"{name} pages", value=bool(a.dump_level & bit), id=f"kind-{name}", compact=True)
+        yield para("Dump level (0-31, the sum of the kinds left out: zero 1, cache 2, private 4, user 8, free 16):")
         yield Input(value=str(a.dump_level), id="dump-level")
         yield para("Compression (default, none, zlib, lzo, snappy, zstd):")
         yield Input(value=a.compression, id="compression")
@@ -158,6 +167,31 @@ class TargetScreen(StepScreen):
         """Enter on the type already chosen means Next, as Enter in a field does."""
         event.stop()
         self.action_next()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        """A page kind ticked or cleared: the dump level number follows."""
+        if self._syncing:
+            return
+        level = sum(bit for bit, name, _ in PAGE_KINDS if self.query_one(f"#kind-{name}", Checkbox).value)
+        self._syncing = True
+        try:
+            self.query_one("#dump-level", Input).value = str(level)
+        finally:
+            self._syncing = False
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """A dump level typed: the page kinds follow (only for a valid number)."""
+        if event.input.id != "dump-level" or self._syncing:
+            return
+        text = event.value.strip()
+        if not text.isdigit() or int(text) > MAX_LEVEL:
+            return
+        self._syncing = True
+        try:
+            for bit, name, _ in PAGE_KINDS:
+                self.query_one(f"#kind-{name}", Checkbox).value = bool(int(text) & bit)
+        finally:
+            self._syncing = False
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         """Switching the type shows its fields."""
