@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import signal
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
@@ -51,8 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ram", dest="image_ram", default=None, metavar="SIZE",
                    help="offline images only (--root without /proc and /sys): RAM of the machine that will boot it")
     p.add_argument("--demo", action="store_true",
-                   help="work on a built-in sample machine (Ubuntu 24.04, 16 GiB) in a temporary folder; "
-                        "commands are recorded, not run")
+                   help="work on a built-in sample machine (Ubuntu 24.04, 16 GiB), kept between runs in "
+                        "~/.local/state/kdumpwiz/demo ($KDUMPWIZ_DEMO_DIR); commands are recorded, not run")
+    p.add_argument("--demo-reset", action="store_true",
+                   help="start the demo machine over (implies --demo)")
     p.add_argument("--answers", metavar="FILE", help="YAML answers (also accepted after the subcommand)")
     p.add_argument("--skip-commands", dest="global_skip_commands", action="store_true",
                    help="write files only and list the commands not run (images, chroots); for the wizard, "
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", default=argparse.SUPPRESS, metavar="DIR", help=argparse.SUPPRESS)
     common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--demo-reset", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     common.add_argument("--arch", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     common.add_argument("--ram", dest="image_ram", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     common.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -152,16 +154,14 @@ def _human_bytes(n: Optional[int]) -> str:
 def make_host(args: argparse.Namespace) -> Host:
     """The host the command works on: --root, --demo, or /."""
     from .engine.host import Host
-    if args.demo:
-        import atexit
+    if args.demo or getattr(args, "demo_reset", False):
+        from .demo.simulate import open_demo
 
-        from .demo.simulate import prepare_demo
-
-        host = prepare_demo()
-        # The demo tree is throw-away: nothing of it may stay behind in /tmp, also
-        # when the terminal goes away (SIGHUP) or the process is told to stop.
-        atexit.register(shutil.rmtree, str(host.root), True)
-        _remove_on_signal(str(host.root))
+        # One demo machine per user, kept between runs: the README's first setup
+        # (plan, apply, rollback --list, the wizard) can be followed on it.
+        host, created = open_demo(reset=getattr(args, "demo_reset", False))
+        if created:
+            _err(f"demo machine: {host.root} (kept between runs; 'kdumpwiz --demo-reset' starts it over)")
         return host
     if not args.root.strip():
         # An unset shell variable ("--root $IMG") must not turn into "whatever folder this runs in".
@@ -170,24 +170,6 @@ def make_host(args: argparse.Namespace) -> Host:
     if not os.path.isdir(root):
         raise KdumpwizError(f"--root {args.root}: not a directory")
     return Host(root)
-
-
-def _remove_on_signal(tree: str) -> None:
-    """Remove ``tree`` on SIGHUP/SIGTERM, then die of the signal as before.
-
-    Only for the demo's temporary tree: atexit does not run when a signal kills
-    the process, and a closed SSH session or tmux window sends SIGHUP.
-    """
-    import signal
-
-    def handler(signum: int, frame: Any) -> None:
-        shutil.rmtree(tree, ignore_errors=True)
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
-
-    for sig in (signal.SIGHUP, signal.SIGTERM):
-        if signal.getsignal(sig) in (signal.SIG_DFL, None):
-            signal.signal(sig, handler)
 
 
 def _parse_ram(text: str) -> int:
@@ -541,7 +523,7 @@ def cmd_wizard(args: argparse.Namespace) -> int:
     from .app import KdumpwizApp
     from .state import WizardState
 
-    state = WizardState(host=host, facts=_detect(host, args), answers=answers, demo=args.demo,
+    state = WizardState(host=host, facts=_detect(host, args), answers=answers, demo=args.demo or args.demo_reset,
                         ascii=bool(settings["ascii"]), skip_commands=args.global_skip_commands,
                         arch=args.arch, ram=_image_ram(args))
     app = KdumpwizApp(state, theme=str(settings["theme"]))

@@ -25,7 +25,7 @@ class WizardState:
     """Everything the steps share."""
 
     host: Host
-    """The machine being configured (the demo's temporary tree with ``--demo``)."""
+    """The machine being configured (the user's demo machine with ``--demo``)."""
     facts: Facts
     """What detection found; refreshed after a (simulated) reboot."""
     answers: Answers = field(default_factory=Answers)

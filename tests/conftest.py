@@ -22,6 +22,13 @@ for _var in ("NO_COLOR", "TEXTUAL_THEME", "TEXTUAL_ANIMATIONS", "COLORTERM", "FO
     os.environ.pop(_var, None)
 
 
+@pytest.fixture(autouse=True)
+def _own_demo_machine(tmp_path_factory: Any, monkeypatch: Any) -> None:
+    """Every test's --demo gets its own demo machine (the real one lives in ~/.local/state), and
+    the processes a test starts inherit it through the environment."""
+    monkeypatch.setenv("KDUMPWIZ_DEMO_DIR", str(tmp_path_factory.mktemp("demo-home") / "demo"))
+
+
 class LiveApplyInTests(AssertionError):
     """A test asked the engine to change the machine running the suite."""
 

@@ -24,6 +24,12 @@ def run(capsys, *argv):
     return code, out, err
 
 
+def _answers_file(tmp_path, text: str) -> Path:
+    path = tmp_path / "answers.yaml"
+    path.write_text(text)
+    return path
+
+
 @pytest.fixture
 def debian(tmp_path):
     root = tmp_path / "root"
@@ -171,29 +177,45 @@ def test_detect_on_this_machine_tells_the_truth(capsys):
     # and conftest's guard stops any engine write to '/' during the suite.
 
 
-@pytest.mark.parametrize("sig", ["SIGHUP", "SIGTERM"])
-def test_demo_tree_is_removed_when_the_terminal_goes_away(tmp_path, sig):
-    """A closed SSH session or tmux window sends SIGHUP: the demo's temporary tree must not stay behind,
-    and the process still dies of the signal."""
-    code = (
-        "import os, signal, sys, time\n"
-        # A terminal that goes away delivers the signal; a run under nohup would ignore it.
-        f"signal.signal(signal.{sig}, signal.SIG_DFL)\n"
-        "from kdumpwiz.cli import build_parser, make_host\n"
-        "host = make_host(build_parser().parse_args(['--demo', 'detect']))\n"
-        "print(host.root, flush=True)\n"
-        f"os.kill(os.getpid(), signal.{sig})\n"
-        "time.sleep(10)\n"
-    )
-    env = dict(os.environ, TMPDIR=str(tmp_path))
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=60)
-    import signal
+def test_demo_machine_is_kept_between_cli_calls(capsys, tmp_path, monkeypatch):
+    """The README's first setup on the demo: apply, then 'rollback --list' sees that apply, the undo
+    command names a folder that exists, and --demo-reset starts the machine over."""
+    home = tmp_path / "state"
+    monkeypatch.setenv("KDUMPWIZ_DEMO_DIR", str(home))
+    code, out, err = run(capsys, "--demo", "apply", "--answers", str(_answers_file(tmp_path, "crashkernel: 768M\n")),
+                         "--yes", "--json")
+    assert code == 0 and "demo machine: " + str(home) in err
+    applied = json.loads(out)
+    assert applied["status"] == "applied" and (home / ".kdumpwiz-demo").exists()
+    code, out, err = run(capsys, "--demo", "rollback", "--list", "--json")
+    assert code == 0 and applied["id"] in out and "demo machine:" not in err  # said once, when created
+    code, out, _ = run(capsys, "--demo", "plan", "--answers", str(_answers_file(tmp_path, "crashkernel: 768M\n")),
+                       "--json")
+    assert json.loads(out)["empty"] is True  # the same machine: nothing left to do
+    code, out, err = run(capsys, "--demo-reset", "rollback", "--list", "--json")
+    assert code == 0 and applied["id"] not in out and "demo machine: " in err
 
-    assert proc.returncode == -getattr(signal, sig), proc.stderr
-    root = proc.stdout.strip()
-    assert root.startswith(str(tmp_path)) and not os.path.exists(root)
-    assert os.listdir(tmp_path) == []
+
+def test_demo_reset_never_removes_a_folder_that_is_not_the_demo(capsys, tmp_path, monkeypatch):
+    """A KDUMPWIZ_DEMO_DIR pointing at someone's files: refused, nothing removed."""
+    home = tmp_path / "mine"
+    home.mkdir()
+    (home / "notes.txt").write_text("keep me\n")
+    monkeypatch.setenv("KDUMPWIZ_DEMO_DIR", str(home))
+    code, _, err = run(capsys, "--demo-reset", "detect")
+    assert code != 0 and "is not a kdumpwiz demo machine" in err
+    assert (home / "notes.txt").read_text() == "keep me\n" and sorted(os.listdir(home)) == ["notes.txt"]
+
+
+def test_two_processes_opening_the_demo_at_once_share_one_machine(tmp_path):
+    """Built beside its place and renamed: two kdumpwiz starting together both get the whole machine."""
+    env = dict(os.environ, KDUMPWIZ_DEMO_DIR=str(tmp_path / "demo"))
+    procs = [subprocess.Popen([sys.executable, "-m", "kdumpwiz", "--demo", "detect", "--json"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert all(json.loads(o)["hostname"] == "demo-server" for o, _ in outs)
+    assert sorted(os.listdir(tmp_path)) == ["demo"]  # no half-built sibling left behind
 
 
 def test_skip_commands_before_or_after_the_subcommand(capsys, debian, tmp_path):

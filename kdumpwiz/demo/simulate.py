@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Mapping, Optional, Tuple
 
 from ..engine import bootconfig, crashkernel
 from ..engine.editors import cmdline as cmdline_ed
@@ -89,6 +90,61 @@ def demo_runner(root: "str | Path") -> RecordingRunner:
     runner.effects[("update-grub",)] = lambda argv: _regenerate_grub(host, "/boot/grub/grub.cfg", "grub-debian")
     runner.effects[("grub2-mkconfig",)] = lambda argv: _regenerate_grub(host, "/boot/grub2/grub.cfg", "grub-suse")
     return runner
+
+
+#: The file that says a directory is kdumpwiz's demo machine (nothing else is ever removed).
+DEMO_MARKER = ".kdumpwiz-demo"
+
+
+def demo_home(environ: Optional[Mapping[str, str]] = None) -> Path:
+    """Where the user's demo machine lives: $KDUMPWIZ_DEMO_DIR, else $XDG_STATE_HOME/kdumpwiz/demo
+    (~/.local/state/kdumpwiz/demo)."""
+    env = os.environ if environ is None else environ
+    if env.get("KDUMPWIZ_DEMO_DIR"):
+        return Path(env["KDUMPWIZ_DEMO_DIR"])
+    state = env.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(state) / "kdumpwiz" / "demo"
+
+
+def open_demo(*, reset: bool = False, environ: Optional[Mapping[str, str]] = None) -> Tuple[Host, bool]:
+    """The user's one demo machine, kept between runs so that ``--demo plan``, ``apply``,
+    ``rollback --list`` and the wizard see the same machine; ``reset`` starts it over.
+
+    Returns (host, created). Built in a sibling folder and renamed into place, so a
+    second kdumpwiz starting at the same moment sees a whole machine or none; a
+    directory without the demo marker is never removed or used.
+    """
+    from ..engine.errors import KdumpwizError
+    from . import build_demo_root
+
+    root = demo_home(environ)
+    marker = root / DEMO_MARKER
+    if root.exists() and not marker.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise KdumpwizError(f"{root} exists but is not a kdumpwiz demo machine (no {DEMO_MARKER}); "
+                            "not using or removing it",
+                            hint="set KDUMPWIZ_DEMO_DIR to another folder, or remove it yourself")
+    if reset and marker.exists():
+        shutil.rmtree(root)
+    if marker.exists():
+        return Host(root, demo_runner(root)), False
+    root.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=".kdumpwiz-demo-", dir=str(root.parent)))
+    try:
+        build_demo_root(building)
+        (building / DEMO_MARKER).write_text("kdumpwiz's demo machine: 'kdumpwiz --demo-reset' starts it over\n")
+        try:
+            if root.exists():
+                root.rmdir()  # empty (checked above) -- unless another kdumpwiz just renamed its build here
+            os.rename(building, root)
+        except OSError:
+            if not (root / DEMO_MARKER).exists():
+                raise
+            shutil.rmtree(building, ignore_errors=True)  # another kdumpwiz built it first
+            return Host(root, demo_runner(root)), False
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return Host(root, demo_runner(root)), True
 
 
 def prepare_demo(dest: Optional[str] = None) -> Host:

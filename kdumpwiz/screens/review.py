@@ -114,9 +114,9 @@ class ReviewScreen(StepScreen):
         self.app.push_screen(ConfirmApply(apply_summary(plan, self.state.facts.hostname, self.state.demo)), answered)
 
     def action_save_answers(self) -> None:
-        """Write the answers as YAML next to where kdumpwiz was started (the demo's folder in --demo)."""
-        base = str(self.state.host.root) if self.state.demo else os.getcwd()
-        path = os.path.join(base, "kdumpwiz-answers.yaml")
+        """Write the answers as YAML where kdumpwiz was started (the demo too: that is where the admin
+        looks for them, and where 'kdumpwiz apply --answers kdumpwiz-answers.yaml' finds them)."""
+        path = os.path.join(os.getcwd(), "kdumpwiz-answers.yaml")
         try:
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(self.state.answers.to_yaml())
