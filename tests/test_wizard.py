@@ -744,3 +744,24 @@ async def test_dump_level_as_named_page_kinds(make_system):
         assert {k for k, c in kinds.items() if c.value} == {"kind-zero", "kind-free"}
         await press(pilot, "ctrl+n")
         assert isinstance(app.screen, ReviewScreen) and app.state.answers.dump_level == 17
+
+
+async def test_keep_dumps_and_failure_action_on_the_target_step(make_system):
+    """Typed on the Dump target step, checked by the family, stored on Next; a shell is refused on Debian."""
+    from textual.widgets import Input
+
+    app = make_app(make_system("debian12-amd64"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n", "n", "ctrl+n")
+        screen = app.screen
+        screen.query_one("#keep-dumps", Input).value = "3"
+        screen.query_one("#failure-action", Input).value = "shell"
+        await press(pilot, "ctrl+n")
+        assert isinstance(app.screen, TargetScreen) and app.state.answers.failure_action == "default"
+        screen.query_one("#failure-action", Input).value = "poweroff"
+        await press(pilot, "ctrl+n")
+        assert isinstance(app.screen, ReviewScreen)
+        assert (app.state.answers.keep_dumps, app.state.answers.failure_action) == (3, "poweroff")
+        diff = next(c.diff for c in app.state.plan.files if c.path == "/etc/default/kdump-tools")
+        assert '+KDUMP_NUM_DUMPS="3"' in diff and '+KDUMP_FAIL_CMD="poweroff -f"' in diff

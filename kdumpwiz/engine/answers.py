@@ -120,6 +120,12 @@ class Answers:
     enable_service: bool = True
     #: Write a crashkernel= too small to even load the capture kernel (a test meant to fail).
     force_crashkernel: bool = False
+    #: How many dumps the kdump service keeps before it removes the oldest (0: all); None leaves
+    #: the family's setting alone (kdump-tools KDUMP_NUM_DUMPS, SUSE KDUMP_KEEP_OLD_DUMPS).
+    keep_dumps: Optional[int] = None
+    #: What the capture kernel does when saving the dump fails: ``default`` leaves the family's
+    #: setting, else reboot / poweroff / halt / shell (RHEL failure_action, Debian KDUMP_FAIL_CMD).
+    failure_action: str = "default"
 
     def validate(self) -> "Answers":
         """Check every field; returns self."""
@@ -143,6 +149,11 @@ class Answers:
             raise AnswersError(f"enable_service: must be true or false, got {self.enable_service!r}")
         if not isinstance(self.force_crashkernel, bool):
             raise AnswersError(f"force_crashkernel: must be true or false, got {self.force_crashkernel!r}")
+        if self.keep_dumps is not None and (isinstance(self.keep_dumps, bool) or not isinstance(self.keep_dumps, int)
+                                            or not 0 <= self.keep_dumps <= 1000):
+            raise AnswersError(f"keep_dumps: must be a number of dumps from 0 (keep all) to 1000, got {self.keep_dumps!r}")
+        if self.failure_action not in FAILURE_ACTIONS:
+            raise AnswersError(f"failure_action: {self.failure_action!r} is not one of {', '.join(FAILURE_ACTIONS)}")
         if not isinstance(self.target, Target):
             raise AnswersError("target: must be a mapping")
         self.target.validate()
@@ -167,6 +178,8 @@ class Answers:
             "extra_args": self.extra_args,
             "enable_service": self.enable_service,
             **({"force_crashkernel": True} if self.force_crashkernel else {}),
+            **({"keep_dumps": self.keep_dumps} if self.keep_dumps is not None else {}),
+            **({"failure_action": self.failure_action} if self.failure_action != "default" else {}),
         }
 
     def to_yaml(self) -> str:
@@ -175,7 +188,9 @@ class Answers:
 
 
 _TOP_KEYS = {"crashkernel", "target", "dump_level", "compression", "extra_args", "enable_service",
-             "force_crashkernel"}
+             "force_crashkernel", "keep_dumps", "failure_action"}
+#: What the capture kernel may do when the dump cannot be saved ("default": the family's own choice).
+FAILURE_ACTIONS = ("default", "reboot", "poweroff", "halt", "shell")
 _TARGET_KEYS = {"type", "path", "host", "key", "device"}
 
 
@@ -244,6 +259,8 @@ def answers_from_dict(data: Any, source: str = "answers") -> Answers:
         extra_args=data.get("extra_args", "") if data.get("extra_args") is not None else "",
         enable_service=data.get("enable_service", True),
         force_crashkernel=data.get("force_crashkernel", False),
+        keep_dumps=data.get("keep_dumps"),
+        failure_action=data.get("failure_action", "default"),
     )
     try:
         return answers.validate()

@@ -151,6 +151,7 @@ def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
         )
     answers.validate()
     fam.check_target(answers.target)
+    fam.check_options(answers)
     suggestion = suggest(host, facts)
     value = resolve_auto(facts, suggestion) if answers.crashkernel == "auto" else answers.crashkernel
     checked = check_value(value, facts, suggestion, force=answers.force_crashkernel)

@@ -107,6 +107,14 @@ class TargetScreen(StepScreen):
         yield Input(value=a.compression, id="compression")
         yield para("Extra capture-kernel arguments (optional):")
         yield Input(value=a.extra_args, id="extra-args")
+        fam = handler(state.facts.family) if state.facts.family else None
+        if fam is not None and fam.KEEP_DUMPS_VAR:
+            yield para(f"Dumps to keep before the oldest is removed (0: all; empty: leave {fam.KEEP_DUMPS_VAR} as it is):")
+            yield Input(value="" if a.keep_dumps is None else str(a.keep_dumps), id="keep-dumps", placeholder="e.g. 3")
+        if fam is not None and fam.FAILURE_ACTIONS:
+            yield para(f"When saving the dump fails ({', '.join(('default',) + fam.FAILURE_ACTIONS)}; "
+                       "default: the service's own choice):")
+            yield Input(value=a.failure_action, id="failure-action")
 
     def compose_buttons(self) -> Iterable[Widget]:
         """Test, then Next."""
@@ -146,13 +154,18 @@ class TargetScreen(StepScreen):
         box = self.query_one("#target-test", Static)
         box.set_classes(cls)
         box.update(text)
-        box.scroll_visible()
+        if text:
+            # Only a result is worth scrolling to (clearing one at mount must not move the page).
+            box.scroll_visible()
 
     def on_mount(self) -> None:
         """No blinking cursors (idle output 0 bytes/s); show the fields of the chosen type."""
         for inp in self.query(Input):
             inp.cursor_blink = False
         self._show_fields()
+        # Focusing the type choice scrolls its highlighted row into view, which hid the step's
+        # first heading once the page grew taller than the terminal: start at the top.
+        self.call_after_refresh(lambda: self.query_one("#body").scroll_home(animate=False))
 
     def _type(self) -> str:
         pressed = self.query_one("#target-type", RadioSet).pressed_button
@@ -229,14 +242,21 @@ class TargetScreen(StepScreen):
         level = val["dump-level"]
         if not level.isdigit():
             return f"dump level: {level!r} is not a number from 0 to 31"
+        keep_text = val.get("keep-dumps", "")
+        if keep_text and not keep_text.isdigit():
+            return f"dumps to keep: {keep_text!r} is not a number (0 keeps all; leave it empty to keep the setting)"
         a = self.state.answers
-        old = (a.target, a.dump_level, a.compression, a.extra_args)
+        old = (a.target, a.dump_level, a.compression, a.extra_args, a.keep_dumps, a.failure_action)
         a.target, a.dump_level, a.compression, a.extra_args = target, int(level), val["compression"], val["extra-args"]
+        a.keep_dumps = int(keep_text) if keep_text else None
+        a.failure_action = val.get("failure-action") or "default"
         try:
             a.validate()
-            handler(self.state.facts.family).check_target(a.target)
+            fam = handler(self.state.facts.family)
+            fam.check_target(a.target)
+            fam.check_options(a)
         except KdumpwizError as exc:
-            a.target, a.dump_level, a.compression, a.extra_args = old
+            a.target, a.dump_level, a.compression, a.extra_args, a.keep_dumps, a.failure_action = old
             return exc.message
         return None
 

@@ -9,7 +9,7 @@ above both and below the plan, which collects and proves their changes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, List, Optional
+from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
 
 from ..changes import FamilyChanges, FileChange, PlannedCommand
 from ..errors import AnswersError, EditError, HostError
@@ -39,6 +39,21 @@ class FamilyHandler:
                 f"target.type: {target.type!r} is not supported by the {self.name} kdump service "
                 f"(supported: {', '.join(self.profile.target_types)})"
             )
+
+    #: The variable that says how many dumps to keep (None: this family's kdump has no such setting).
+    KEEP_DUMPS_VAR: Optional[str] = None
+    #: The failure actions this family's kdump can be told to take.
+    FAILURE_ACTIONS: Tuple[str, ...] = ()
+
+    def check_options(self, answers: "Answers") -> None:
+        """Refuse an option this family's kdump has no setting for, rather than drop it silently."""
+        if answers.keep_dumps is not None and self.KEEP_DUMPS_VAR is None:
+            raise AnswersError(f"keep_dumps: the {self.name} kdump service keeps every dump and has no setting for "
+                               "how many; remove old dumps yourself (or leave keep_dumps out)")
+        if answers.failure_action != "default" and answers.failure_action not in self.FAILURE_ACTIONS:
+            offered = ", ".join(self.FAILURE_ACTIONS) or "none"
+            raise AnswersError(f"failure_action: {answers.failure_action!r} cannot be set for the {self.name} kdump "
+                               f"service (offered: {offered}); leave it at 'default'")
 
     def plan_changes(
         self, host: Host, facts: Facts, answers: "Answers", value: str, suggestion: "Suggestion"

@@ -122,8 +122,17 @@ class DebianFamily(FamilyHandler):
             notes.append(f"NFS target: {answers.target.host} must be exported read-write to this host; it is mounted on {answers.target.path} while dumping")
         return FamilyChanges(tuple(files), tuple(commands), tuple(notes), tuple(warnings), bool(boot_change))
 
+    KEEP_DUMPS_VAR = "KDUMP_NUM_DUMPS"
+    #: KDUMP_FAIL_CMD is run when saving the dump fails (kdump-tools' default: "reboot -f").
+    FAIL_CMDS = {"reboot": "reboot -f", "poweroff": "poweroff -f", "halt": "halt -f"}
+    FAILURE_ACTIONS = tuple(FAIL_CMDS)
+
     def _edit_kdump_tools(self, text: str, facts: Facts, answers) -> str:
         p = KDUMP_DEFAULTS
+        if answers.keep_dumps is not None:
+            text = shellvars.set_value(text, "KDUMP_NUM_DUMPS", str(answers.keep_dumps), path=p)
+        if answers.failure_action != "default":
+            text = shellvars.set_value(text, "KDUMP_FAIL_CMD", self.FAIL_CMDS[answers.failure_action], path=p)
         if answers.enable_service:
             text = shellvars.set_value(text, "USE_KDUMP", "1", path=p)
         target = answers.target

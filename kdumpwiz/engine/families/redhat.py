@@ -15,6 +15,8 @@ in /etc/kdump.conf, or kdump-utils resets it at the next package update.
 
 from __future__ import annotations
 
+import re
+
 from typing import List
 
 from ..bootconfig import bls_entries, grubenv_path
@@ -134,8 +136,16 @@ class RedHatFamily(FamilyHandler):
                 f"MiB here, crashkernel={default}): fadump is on, and firmware-assisted dump needs at least that",
                 hint=f"use auto (crashkernel={default}) or a larger size")
 
+    FAILURE_ACTIONS = ("reboot", "poweroff", "halt", "shell")
+
     def _edit_kdump_conf(self, text: str, facts: Facts, answers, custom: bool) -> str:
         target = answers.target
+        if answers.failure_action != "default":
+            # kdump.conf's own comments say which word its kdumpctl reads: failure_action on
+            # RHEL 9 and kdump-utils, the older "default" on early RHEL 8.
+            documents = lambda word: re.search(rf"(?m)^[ \t]*#?[ \t]*{word}[ \t]", text) is not None  # noqa: E731
+            keyword = "default" if documents("default") and not documents("failure_action") else "failure_action"
+            text = kdumpconf.set_directive(text, keyword, answers.failure_action)
         if custom and "auto_reset_crashkernel" in text:
             text = kdumpconf.set_directive(text, "auto_reset_crashkernel", "no")
         keep = {"local": (), "ssh": ("ssh", "sshkey"), "nfs": ("nfs",), "raw": ("raw",)}[target.type]

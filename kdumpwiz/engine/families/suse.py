@@ -104,8 +104,13 @@ class SuseFamily(FamilyHandler):
         text = shellvars.set_cmdline_param(text, "GRUB_CMDLINE_LINUX", "crashkernel", None, path=GRUB_DEFAULT)
         return pbl.set_default_option(text, token, path=GRUB_DEFAULT)
 
+    #: sysconfig.kdump: "how many old dumps are kept ... zero prevents the automatic removal".
+    KEEP_DUMPS_VAR = "KDUMP_KEEP_OLD_DUMPS"
+
     def _edit_sysconfig(self, text: str, answers, token: str, pin: bool, unresize: bool) -> str:
         p = SYSCONFIG
+        if answers.keep_dumps is not None:
+            text = shellvars.set_value(text, "KDUMP_KEEP_OLD_DUMPS", str(answers.keep_dumps), path=p)
         if pin:
             text = shellvars.set_value(text, "KDUMP_CRASHKERNEL", token, path=p)
             # kdumptool runs "$KDUMP_UPDATE_BOOTLOADER && UPDATE=true": the value is executed as a
