@@ -236,6 +236,9 @@ class Host:
     def __init__(self, root: "str | Path" = "/", runner: Optional[Runner] = None) -> None:
         self.root = Path(root).resolve()
         self.runner: Runner = runner if runner is not None else SubprocessRunner()
+        # Asked for every path (thousands of times in a plan with many BLS entries): computed once.
+        self._root_text = str(self.root)
+        self._live = self._root_text == "/"
 
     def cli(self, words: str) -> str:
         """A kdumpwiz command line for this host, quoted for messages.
@@ -255,12 +258,12 @@ class Host:
 
     @property
     def _root_str(self) -> str:
-        return str(self.root)
+        return self._root_text
 
     @property
     def is_live(self) -> bool:
         """True when this host is the running system (root ``/``)."""
-        return self.root == Path("/")
+        return self._live
 
     def path(self, p: str, *, follow: bool = True) -> Path:
         """The real filesystem path of absolute path ``p`` inside the root.
@@ -269,10 +272,11 @@ class Host:
         the root, ``..`` never climbs above it). With ``follow=False`` the last
         component is not resolved (for ``lstat``, unlink and rename).
         """
-        pure = PurePosixPath(p)
-        if not pure.is_absolute():
+        if not isinstance(p, str):
+            p = os.fspath(p)
+        if not p.startswith("/"):
             raise HostError(f"internal error: host path {p!r} is not absolute")
-        if self.is_live:
+        if self._live:
             # The live root needs no containment; keep paths as the user wrote them.
             return Path(os.path.normpath(p))
         # Plain strings and os.path.islink: pathlib objects per component made
