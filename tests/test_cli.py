@@ -316,3 +316,16 @@ def test_json_where_there_is_none_is_refused(capsys):
         main(["--json", "test-crash"])
     assert exc.value.code == 2
     assert "--json does not apply to 'test-crash'" in capsys.readouterr().err
+
+
+def test_version_is_answered_before_the_command_line_is_imported(capsys):
+    """'kdumpwiz --version' is asked often by scripts: the launcher answers it without argparse or
+    the CLI module (bench/speed measures the start-up), with exactly the CLI's own text."""
+    code = ("import sys\nfrom kdumpwiz.launch import main\nrc = main(['--version'])\n"
+            "print(sorted(m for m in ('argparse', 'json', 'kdumpwiz.cli') if m in sys.modules), rc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    fast, modules = out.splitlines()
+    assert modules == "[] 0"
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == fast
