@@ -765,3 +765,24 @@ async def test_keep_dumps_and_failure_action_on_the_target_step(make_system):
         assert (app.state.answers.keep_dumps, app.state.answers.failure_action) == (3, "poweroff")
         diff = next(c.diff for c in app.state.plan.files if c.path == "/etc/default/kdump-tools")
         assert '+KDUMP_NUM_DUMPS="3"' in diff and '+KDUMP_FAIL_CMD="poweroff -f"' in diff
+
+
+async def test_step_list_beside_the_content_from_100_columns_and_in_the_header_below(tmp_path):
+    """All eight steps, done / current / to do: a list beside the content at 120 columns, an ASCII
+    progress in the header at 80; both follow the step."""
+    from textual.widgets import Static
+
+    app = make_app(prepare_demo(str(tmp_path / "demo")), demo=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+n", "ctrl+n")  # System -> Packages -> Memory
+        steps = app.screen.query_one("#step-list", Static)
+        assert steps.display
+        lines = str(steps.render()).splitlines()
+        assert lines == ["[x] 1 System", "[x] 2 Packages", "[>] 3 Memory", "[ ] 4 Dump target", "[ ] 5 Review",
+                         "[ ] 6 Apply", "[ ] 7 Reboot", "[ ] 8 Verify"]
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        header = str(app.screen.query_one("#step-header", Static).render())
+        assert not app.screen.query_one("#step-list", Static).display
+        assert header.startswith("kdumpwiz [==>.....] 3/8 Memory") and header.endswith("[DEMO]"), header

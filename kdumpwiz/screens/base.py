@@ -20,7 +20,7 @@ from textual.widgets import Button, Footer, Static
 
 from ..engine.errors import KdumpwizError
 from ..messages import ApplyFinished, ApplyProgressed
-from . import STEPS
+from . import STEP_LIST_MIN_WIDTH, STEPS, step_list, step_progress
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..state import WizardState
@@ -128,6 +128,11 @@ class StepScreen(Screen):
         demo = "  [DEMO]" if self.state.demo else ""
         host = self.state.facts.hostname[:24]
         text = f"kdumpwiz  {self.STEP}/{len(STEPS)} {STEPS[self.STEP - 1]}  |  {host}{demo}"
+        if width < STEP_LIST_MIN_WIDTH:
+            # No room for the step list beside the content: the header shows where this step is.
+            with_progress = f"kdumpwiz {step_progress(self.STEP)} {self.STEP}/{len(STEPS)} {STEPS[self.STEP - 1]}  |  {host}{demo}"
+            if len(with_progress) <= width:
+                return with_progress
         if len(text) <= width:
             return text
         short = f"{self.STEP}/{len(STEPS)} {STEPS[self.STEP - 1]}"
@@ -137,14 +142,17 @@ class StepScreen(Screen):
         return (short[: max(0, width - len(demo))] + demo)[:width] if demo else short[:width]
 
     def on_resize(self, event: events.Resize) -> None:
-        """Refit the header to the new width."""
+        """Refit the header to the new width; the step list shows from STEP_LIST_MIN_WIDTH columns."""
         self.query_one("#step-header", Static).update(self.header_text(event.size.width))
+        self.query_one("#step-list", Static).display = event.size.width >= STEP_LIST_MIN_WIDTH
 
     def compose(self) -> ComposeResult:
         """Header, scrollable body, buttons, footer."""
         yield Static(self.header_text(), id="step-header", markup=False)
-        with VerticalScroll(id="body"):
-            yield from self.compose_body()
+        with Horizontal(id="main"):
+            yield Static(step_list(self.STEP), id="step-list", markup=False)
+            with VerticalScroll(id="body"):
+                yield from self.compose_body()
         with Horizontal(id="buttons"):
             if self.SHOW_BACK:
                 yield Button("Back", id="back", compact=True)
