@@ -148,9 +148,14 @@ class StepScreen(Screen):
 
     def compose(self) -> ComposeResult:
         """Header, scrollable body, buttons, footer."""
-        yield Static(self.header_text(), id="step-header", markup=False)
+        # Laid out for the terminal's width now, not only at the first Resize event: a screen
+        # drawn before that event arrives (a busy machine) must not show the other layout.
+        width = self.app.size.width or 80
+        yield Static(self.header_text(width), id="step-header", markup=False)
         with Horizontal(id="main"):
-            yield Static(step_list(self.STEP), id="step-list", markup=False)
+            steps = Static(step_list(self.STEP), id="step-list", markup=False)
+            steps.display = width >= STEP_LIST_MIN_WIDTH
+            yield steps
             with VerticalScroll(id="body"):
                 yield from self.compose_body()
         with Horizontal(id="buttons"):
