@@ -96,6 +96,14 @@ _LOAD_ERRORS = re.compile(
 )
 
 
+def _service_journal(host: Host, unit: str, lines: int) -> List[str]:
+    """The last ``lines`` lines of this boot's journal of ``unit`` (read-only; [] without a journal)."""
+    if not unit:
+        return []
+    result = host.run(["journalctl", "-b", "-u", unit, "--no-pager", "-o", "cat", "-n", str(lines)], timeout=20)
+    return result.output.splitlines() if result.ok else []
+
+
 def _load_error(host: Host, unit: str) -> Optional[str]:
     """The first line of this boot's service journal that says why the capture kernel did not load.
 
@@ -103,12 +111,7 @@ def _load_error(host: Host, unit: str) -> Optional[str]:
     message ("Could not find a free area of memory of 0x3f97000 bytes") is
     otherwise only found by those who know where to look.
     """
-    if not unit:
-        return None
-    result = host.run(["journalctl", "-b", "-u", unit, "--no-pager", "-o", "cat", "-n", "200"], timeout=20)
-    if not result.ok:
-        return None
-    for line in result.output.splitlines():
+    for line in _service_journal(host, unit, 200):
         if _LOAD_ERRORS.search(line):
             return line.strip()[:300]
     return None
@@ -127,13 +130,9 @@ def _arm64_page_offset_trap(host: Host, facts: Facts) -> Optional[str]:
     The load message in this boot's service journal is the evidence; without a journal,
     the cause itself: kallsyms without ``_text`` and Debian 12's kexec-tools 2.0.25.
     """
-    unit = facts.service.unit
-    if unit:
-        result = host.run(["journalctl", "-b", "-u", unit, "--no-pager", "-o", "cat", "-n", "400"], timeout=20)
-        if result.ok:
-            for line in result.output.splitlines():
-                if _ARM64_PAGE_OFFSET_TRAP in line:
-                    return f"the capture kernel is loaded, but kexec said: {line.strip()[:200]}"
+    for line in _service_journal(host, facts.service.unit, 400):
+        if _ARM64_PAGE_OFFSET_TRAP in line:
+            return f"the capture kernel is loaded, but kexec said: {line.strip()[:200]}"
     if facts.family != "debian":
         return None
     from .profiles.debian import DPKG_STATUS, dpkg_installed
