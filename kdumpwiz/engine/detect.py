@@ -307,6 +307,9 @@ def read_kernel_files(host: Host, release: str) -> KernelFiles:
                        cma_default_bytes=kernel_cma_default(host, release))
 
 
+_CMA_OPTION_RE = re.compile(r"^(CONFIG_(?:CMA|DMA_CMA|CMA_SIZE_SEL_MBYTES|CMA_SIZE_MBYTES))=(.*)$", re.M)
+
+
 def kernel_cma_default(host: Host, release: str) -> int:
     """The default CMA size the kernel's build configuration selects, in bytes (0: none or unknown).
 
@@ -316,7 +319,8 @@ def kernel_cma_default(host: Host, release: str) -> int:
     text = host.read_optional(f"/boot/config-{release}")
     if not text:
         return 0
-    opts: Dict[str, str] = {m.group(1): m.group(2) for m in re.finditer(r"^(CONFIG_[A-Z0-9_]+)=(.*)$", text, re.M)}
+    # Only the four options that decide it: the config has some 10,000 lines, read at every detect.
+    opts: Dict[str, str] = {m.group(1): m.group(2) for m in _CMA_OPTION_RE.finditer(text)}
     if opts.get("CONFIG_CMA") != "y" or opts.get("CONFIG_DMA_CMA") != "y" or opts.get("CONFIG_CMA_SIZE_SEL_MBYTES") != "y":
         return 0
     value = opts.get("CONFIG_CMA_SIZE_MBYTES", "0")
