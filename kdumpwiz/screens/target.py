@@ -22,7 +22,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from ..engine.answers import Target
-from ..engine.dumplevel import MAX_LEVEL, PAGE_KINDS
+from ..engine.dumplevel import MAX_LEVEL, PAGE_KINDS, kinds_of, level_of
 from ..engine.errors import KdumpwizError
 from ..engine.families import handler
 from ..engine.profiles import profile
@@ -65,8 +65,6 @@ class TargetScreen(StepScreen):
     """The dump target and format."""
 
     STEP = 4
-    #: True while one of the dump-level views updates the other (their Changed events must not echo).
-    _syncing = False
     AUTO_FOCUS = "#target-type"  # Up/Down change the type at once; Tab reaches the fields
     BINDINGS = StepScreen.BINDINGS + [
         Binding("ctrl+t", "test_target", "Test target"),
@@ -181,30 +179,25 @@ class TargetScreen(StepScreen):
         event.stop()
         self.action_next()
 
+    # The two views of the dump level update each other with their Changed messages held back:
+    # those messages arrive after the update, so an echo of one typed key could otherwise land
+    # after the next and put the older number back ("1" then "7" ending as 1, not 17).
+
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         """A page kind ticked or cleared: the dump level number follows."""
-        if self._syncing:
-            return
-        level = sum(bit for bit, name, _ in PAGE_KINDS if self.query_one(f"#kind-{name}", Checkbox).value)
-        self._syncing = True
-        try:
-            self.query_one("#dump-level", Input).value = str(level)
-        finally:
-            self._syncing = False
+        kinds = [name for _, name, _ in PAGE_KINDS if self.query_one(f"#kind-{name}", Checkbox).value]
+        with self.prevent(Input.Changed):
+            self.query_one("#dump-level", Input).value = str(level_of(kinds))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """A dump level typed: the page kinds follow (only for a valid number)."""
-        if event.input.id != "dump-level" or self._syncing:
-            return
         text = event.value.strip()
-        if not text.isdigit() or int(text) > MAX_LEVEL:
+        if event.input.id != "dump-level" or not text.isdigit() or int(text) > MAX_LEVEL:
             return
-        self._syncing = True
-        try:
-            for bit, name, _ in PAGE_KINDS:
-                self.query_one(f"#kind-{name}", Checkbox).value = bool(int(text) & bit)
-        finally:
-            self._syncing = False
+        left_out = kinds_of(int(text))
+        with self.prevent(Checkbox.Changed):
+            for _, name, _ in PAGE_KINDS:
+                self.query_one(f"#kind-{name}", Checkbox).value = name in left_out
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         """Switching the type shows its fields."""
