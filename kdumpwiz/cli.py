@@ -154,12 +154,12 @@ def _human_bytes(n: Optional[int]) -> str:
 def make_host(args: argparse.Namespace) -> Host:
     """The host the command works on: --root, --demo, or /."""
     from .engine.host import Host
-    if args.demo or getattr(args, "demo_reset", False):
+    if args.demo or args.demo_reset:
         from .demo.simulate import open_demo
 
         # One demo machine per user, kept between runs: the README's first setup
         # (plan, apply, rollback --list, the wizard) can be followed on it.
-        host, created = open_demo(reset=getattr(args, "demo_reset", False))
+        host, created = open_demo(reset=args.demo_reset)
         if created:
             _err(f"demo machine: {host.root} (kept between runs; 'kdumpwiz --demo-reset' starts it over)")
         return host

@@ -12,8 +12,7 @@ STEP_LIST_MIN_WIDTH = 100
 
 def step_list(current: int) -> str:
     """All eight steps, done / current / to do, in ASCII: ``[x] System``, ``[>] Memory``, ``[ ] Review``."""
-    marks = {True: "[x]", False: "[ ]"}
-    return "\n".join(("[>]" if i == current else marks[i < current]) + f" {i} {title}"
+    return "\n".join(("[x]" if i < current else "[>]" if i == current else "[ ]") + f" {i} {title}"
                      for i, title in enumerate(STEPS, 1))
 
 

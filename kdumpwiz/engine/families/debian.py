@@ -130,7 +130,7 @@ class DebianFamily(FamilyHandler):
     def _edit_kdump_tools(self, text: str, facts: Facts, answers) -> str:
         p = KDUMP_DEFAULTS
         if answers.keep_dumps is not None:
-            text = shellvars.set_value(text, "KDUMP_NUM_DUMPS", str(answers.keep_dumps), path=p)
+            text = shellvars.set_value(text, self.KEEP_DUMPS_VAR, str(answers.keep_dumps), path=p)
         if answers.failure_action != "default":
             text = shellvars.set_value(text, "KDUMP_FAIL_CMD", self.FAIL_CMDS[answers.failure_action], path=p)
         if answers.enable_service:

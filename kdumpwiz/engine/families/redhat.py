@@ -34,6 +34,11 @@ from .base import FamilyHandler, edit_file, systemd_enable
 COMPRESSION_FLAGS = {"zlib": "-c", "lzo": "-l", "snappy": "-p", "zstd": "-z", "none": ""}
 
 
+def _documents(text: str, keyword: str) -> bool:
+    """True when kdump.conf has ``keyword`` as a directive or a commented example."""
+    return re.search(rf"(?m)^[ \t]*#?[ \t]*{keyword}[ \t]", text) is not None
+
+
 class RedHatFamily(FamilyHandler):
     """RHEL 8+, its rebuilds, Fedora and Amazon Linux 2023."""
 
@@ -143,8 +148,8 @@ class RedHatFamily(FamilyHandler):
         if answers.failure_action != "default":
             # kdump.conf's own comments say which word its kdumpctl reads: failure_action on
             # RHEL 9 and kdump-utils, the older "default" on early RHEL 8.
-            documents = lambda word: re.search(rf"(?m)^[ \t]*#?[ \t]*{word}[ \t]", text) is not None  # noqa: E731
-            keyword = "default" if documents("default") and not documents("failure_action") else "failure_action"
+            keyword = ("default" if _documents(text, "default") and not _documents(text, "failure_action")
+                       else "failure_action")
             text = kdumpconf.set_directive(text, keyword, answers.failure_action)
         if custom and "auto_reset_crashkernel" in text:
             text = kdumpconf.set_directive(text, "auto_reset_crashkernel", "no")

@@ -110,7 +110,7 @@ class SuseFamily(FamilyHandler):
     def _edit_sysconfig(self, text: str, answers, token: str, pin: bool, unresize: bool) -> str:
         p = SYSCONFIG
         if answers.keep_dumps is not None:
-            text = shellvars.set_value(text, "KDUMP_KEEP_OLD_DUMPS", str(answers.keep_dumps), path=p)
+            text = shellvars.set_value(text, self.KEEP_DUMPS_VAR, str(answers.keep_dumps), path=p)
         if pin:
             text = shellvars.set_value(text, "KDUMP_CRASHKERNEL", token, path=p)
             # kdumptool runs "$KDUMP_UPDATE_BOOTLOADER && UPDATE=true": the value is executed as a
