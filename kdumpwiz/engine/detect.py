@@ -519,6 +519,12 @@ def detect(host: Host, arch: Optional[str] = None, ram: Optional[int] = None) ->
     running kernel's own count is never overridden, since ranges are matched
     against exactly that count at boot.
     """
+    with host.reading():  # every file read once, however many helpers ask (bench/speed)
+        return _detect(host, arch, ram)
+
+
+def _detect(host: Host, arch: Optional[str] = None, ram: Optional[int] = None) -> Facts:
+    """The body of :func:`detect`, inside its read scope."""
     offline = is_offline_image(host)
     if ram is not None and not offline:
         raise ValueError("--ram is only for offline images (a root without /proc/cmdline and /sys/kernel): "

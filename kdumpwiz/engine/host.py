@@ -20,9 +20,10 @@ import signal
 import stat as stat_mod
 import subprocess
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .errors import HostError
 
@@ -239,6 +240,31 @@ class Host:
         # Asked for every path (thousands of times in a plan with many BLS entries): computed once.
         self._root_text = str(self.root)
         self._live = self._root_text == "/"
+        # Per thread: a read scope in a planning worker must never serve an apply in another thread.
+        self._scope = threading.local()
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """A read-only scope: paths are resolved and files read once, however often they are asked for.
+
+        ``detect`` and ``build_plan`` run inside one: a plan over 100 BLS entries
+        asked for each entry five times, and every path walked its symlinks again
+        (bench/speed). Only the calling thread's reads are cached, and only until
+        the outermost scope ends, so nothing that writes (apply, rollback) ever sees
+        them: those check the files they change against their own fresh reads.
+        """
+        scope = self._scope
+        depth = getattr(scope, "depth", 0)
+        if depth == 0:
+            scope.paths = {}
+            scope.reads = {}
+        scope.depth = depth + 1
+        try:
+            yield
+        finally:
+            scope.depth = depth
+            if depth == 0:
+                scope.paths = scope.reads = None
 
     def cli(self, words: str) -> str:
         """A kdumpwiz command line for this host, quoted for messages.
@@ -279,6 +305,30 @@ class Host:
         if self._live:
             # The live root needs no containment; keep paths as the user wrote them.
             return Path(os.path.normpath(p))
+        cache: Optional[Dict[Tuple[str, bool], Path]] = getattr(self._scope, "paths", None)
+        if cache is None:
+            return self._resolve(p, follow)
+        key = (p, follow)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = self._resolve_in_scope(p, follow)
+        return found
+
+    def _resolve_in_scope(self, p: str, follow: bool) -> Path:
+        """:meth:`_resolve` through the scope's cache of the parent directory (one lstat per new path)."""
+        head, _, tail = p.rstrip("/").rpartition("/")
+        if not tail or tail in (".", "..") or "/./" in p or "/../" in p or "//" in p or not head:
+            return self._resolve(p, follow)
+        try:
+            parent = str(self.path(head))
+        except HostError:
+            return self._resolve(p, follow)  # the same error, naming the path asked for
+        candidate = parent + "/" + tail
+        if follow and os.path.islink(candidate):
+            return self._resolve(p, follow)
+        return Path(candidate)
+
+    def _resolve(self, p: str, follow: bool) -> Path:
         # Plain strings and os.path.islink: pathlib objects per component made
         # this the hottest function of a plan with many BLS entries (bench/speed).
         root = self._root_str
@@ -337,10 +387,26 @@ class Host:
 
     def read_bytes(self, p: str) -> bytes:
         """The bytes of file ``p``; :class:`HostError` when it cannot be read."""
+        cache: Optional[Dict[str, Union[bytes, HostError]]] = getattr(self._scope, "reads", None)
+        if cache is not None and p in cache:
+            found = cache[p]
+            if isinstance(found, HostError):
+                raise HostError(found.message, hint=found.hint)
+            return found
         try:
-            return self.path(p).read_bytes()
+            data = self.path(p).read_bytes()
+        except HostError as exc:
+            if cache is not None:
+                cache[p] = exc
+            raise
         except OSError as exc:
-            raise HostError(f"cannot read {p}: {exc.strerror or exc}") from exc
+            err = HostError(f"cannot read {p}: {exc.strerror or exc}")
+            if cache is not None:
+                cache[p] = err
+            raise err from exc
+        if cache is not None:
+            cache[p] = data
+        return data
 
     def read_head(self, p: str, n: int) -> bytes:
         """The first ``n`` bytes of file ``p`` (a kernel's header without reading the whole image)."""

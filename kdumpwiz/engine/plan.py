@@ -87,6 +87,8 @@ class OverlayHost(Host):
         super().__init__(base.root, base.runner)
         self._base = base
         self._over = dict(overrides)
+        # The base's read scope (Host.reading): the files not overridden are the same files.
+        self._scope = base._scope
 
     def read_bytes(self, p: str) -> bytes:  # noqa: D102 - same as Host
         if p in self._over:
@@ -137,6 +139,12 @@ def build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
     cannot be edited safely, and :class:`KdumpwizError` when the edited boot
     configuration would not produce the planned value.
     """
+    with host.reading():  # every file read once, however many helpers ask (bench/speed)
+        return _build_plan(host, facts, answers)
+
+
+def _build_plan(host: Host, facts: Facts, answers: Answers) -> Plan:
+    """The body of :func:`build_plan`, inside its read scope."""
     if facts.blockers:
         # Every blocker with its own remedy: fixing only the first and trying again is a slow way to learn the rest.
         raise BlockedError(

@@ -10,6 +10,7 @@ would disagree about a key are refused instead of guessed at.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
 from kdumpwiz.engine.errors import EditError
@@ -22,8 +23,13 @@ def _body(line: str) -> str:
     return line[:-1] if line.endswith("\n") else line
 
 
-def _scan(text: str, path: str = "") -> List[Tuple[str, str, int, int, "re.Match[str]"]]:
-    """(key, value, 1-based line, index, match) of every key line; refuses ambiguous entries."""
+@lru_cache(maxsize=4096)
+def _scan(text: str, path: str = "") -> Tuple[Tuple[str, str, int, int, "re.Match[str]"], ...]:
+    """(key, value, 1-based line, index, match) of every key line; refuses ambiguous entries.
+
+    Cached on the text: a plan asks each entry for its options, its kernel and
+    its ``$kernelopts`` use separately (bench/speed); the result is immutable.
+    """
     out = []
     blank_at: Optional[int] = None
     for i, line in enumerate(text.splitlines(keepends=True)):
@@ -47,7 +53,7 @@ def _scan(text: str, path: str = "") -> List[Tuple[str, str, int, int, "re.Match
             raise EditError("a tab separates key and value and a space follows on the line; grub would misread the key",
                             path=path, line=i + 1)
         out.append((m.group(2), m.group(4), i + 1, i, m))
-    return out
+    return tuple(out)
 
 
 def parse(text: str, path: str = "") -> List[Tuple[str, str, int]]:

@@ -12,6 +12,7 @@ by the crashkernel module, not here.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import List, Optional, Sequence, Tuple
 
 from kdumpwiz.engine.errors import EditError
@@ -62,7 +63,15 @@ def split_units(units: Sequence[str]) -> Tuple[List[Span], bool]:
 
 
 def _spans(cmdline: str) -> Tuple[List[Span], bool]:
-    return split_units(list(cmdline))
+    spans, unbalanced = _cached_spans(cmdline)
+    return list(spans), unbalanced
+
+
+@lru_cache(maxsize=4096)
+def _cached_spans(cmdline: str) -> Tuple[Tuple[Span, ...], bool]:
+    # A plan splits the same options line of each BLS entry several times (bench/speed).
+    spans, unbalanced = split_units(list(cmdline))
+    return tuple(spans), unbalanced
 
 
 def split(cmdline: str) -> List[str]:
