@@ -16,7 +16,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
-from . import __version__
+from .cli_parser import build_parser, join_dash_values
 from .engine.errors import KdumpwizError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,101 +35,6 @@ EXIT_TARGET_FAILED = 1
 EXIT_ERROR = 2
 #: detect and the wizard on a machine where kdump cannot be set up (BlockedError's code too).
 EXIT_BLOCKED = 6
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse tree of every subcommand."""
-    p = argparse.ArgumentParser(
-        prog="kdumpwiz",
-        description="Set up kdump safely: detect, size, review diffs, apply with rollback, verify.",
-    )
-    p.add_argument("--version", action="version", version=f"kdumpwiz {__version__}")
-    p.add_argument("--root", default="/", metavar="DIR",
-                   help="configure the system under DIR instead of / (images, chroots, tests)")
-    p.add_argument("--arch", default=None, help="override the detected architecture (x86_64, aarch64, ppc64le, s390x)")
-    p.add_argument("--ram", dest="image_ram", default=None, metavar="SIZE",
-                   help="offline images only (--root without /proc and /sys): RAM of the machine that will boot it")
-    p.add_argument("--demo", action="store_true",
-                   help="work on a built-in sample machine (Ubuntu 24.04, 16 GiB), kept between runs in "
-                        "~/.local/state/kdumpwiz/demo ($KDUMPWIZ_DEMO_DIR); commands are recorded, not run")
-    p.add_argument("--demo-reset", action="store_true",
-                   help="start the demo machine over (implies --demo)")
-    p.add_argument("--answers", metavar="FILE", help="YAML answers (also accepted after the subcommand)")
-    p.add_argument("--skip-commands", dest="global_skip_commands", action="store_true",
-                   help="write files only and list the commands not run (images, chroots); for the wizard, "
-                        "apply and rollback")
-    p.add_argument("--ascii", action="store_true", help="wizard: draw with ASCII characters only")
-    p.add_argument("--mouse", action="store_true", help="wizard: enable mouse support")
-    p.add_argument("--json", dest="global_json", action="store_true",
-                   help="one JSON document on stdout (for the subcommands that have --json)")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    # The global options are accepted after the subcommand too ("detect --demo --json"):
-    # SUPPRESS keeps a value given before the subcommand when it is not repeated after it.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", default=argparse.SUPPRESS, metavar="DIR", help=argparse.SUPPRESS)
-    common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    common.add_argument("--demo-reset", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    common.add_argument("--arch", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    common.add_argument("--ram", dest="image_ram", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    common.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    common.add_argument("--mouse", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    _add_parser = sub.add_parser
-
-    def add_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
-        # `crashkernel explain` has its own --ram and --arch (the RAM and arch to evaluate for).
-        return _add_parser(name, parents=[] if name == "crashkernel" else [common], **kw)
-
-    sub.add_parser = add_parser  # type: ignore[method-assign]
-
-    d = sub.add_parser("detect", help="show what kdumpwiz finds on this machine")
-    d.add_argument("--json", action="store_true")
-
-    pl = sub.add_parser("plan", help="show every file change and command, without writing anything")
-    pl.add_argument("--answers", metavar="FILE", dest="sub_answers")
-    pl.add_argument("--json", action="store_true")
-
-    ap = sub.add_parser("apply", help="apply the plan (backups, journal, atomic writes)")
-    ap.add_argument("--answers", metavar="FILE", dest="sub_answers")
-    ap.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    ap.add_argument("--skip-commands", action="store_true",
-                    help="write the files only and list the commands that were not run (offline images)")
-    ap.add_argument("--finish", action="store_true", help="complete an interrupted or failed apply")
-    ap.add_argument("--json", action="store_true")
-
-    v = sub.add_parser("verify", help="check that kdump is armed (exit 0 armed, 1 not armed, 2 error)")
-    v.add_argument("--json", action="store_true")
-
-    r = sub.add_parser("rollback", help="restore the files of the last (or the named) apply byte for byte")
-    r.add_argument("id", nargs="?", help="apply id (default: the last one)")
-    r.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    r.add_argument("--list", action="store_true", help="list recorded applies")
-    r.add_argument("--force", action="store_true", help="restore even files changed after the apply")
-    r.add_argument("--skip-commands", action="store_true", help="restore files only")
-    r.add_argument("--json", action="store_true")
-
-    c = sub.add_parser("crashkernel", help="crashkernel= tools")
-    csub = c.add_subparsers(dest="ck_command", metavar="SUBCOMMAND")
-    ex = csub.add_parser("explain", help="what the kernel would reserve for a command line")
-    ex.add_argument("cmdline", help="a kernel command line or a crashkernel= value")
-    ex.add_argument("--ram", required=True, help="RAM as the kernel counts it (e.g. 16G, 17179869184)")
-    ex.add_argument("--arch", dest="ck_arch", default="x86_64")
-    ex.add_argument("--json", action="store_true")
-
-    ip = sub.add_parser("install-packages", help="install the missing kdump packages with the family's package "
-                                                 "manager (apt-get, dnf, zypper), non-interactively")
-    ip.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    ip.add_argument("--json", action="store_true")
-
-    tt = sub.add_parser("test-target", help="test the dump target before the reboot: writable, room, SSH login "
-                                             "(exit 0 usable, 1 a check failed, 2 error); changes nothing")
-    tt.add_argument("--answers", metavar="FILE", dest="sub_answers")
-    tt.add_argument("--json", action="store_true")
-
-    t = sub.add_parser("test-crash", help="crash this machine on purpose to prove a dump is written")
-    t.add_argument("--confirm", metavar="HOSTNAME", help="the host name, typed to confirm (required without a TTY)")
-
-    sub.add_parser("wizard", help="start the interactive wizard (the default)")
-    return p
 
 
 # -- helpers ---------------------------------------------------------------------
@@ -545,26 +450,10 @@ COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
-def _join_dash_values(argv: Sequence[str]) -> List[str]:
-    """``--ram -16G`` -> ``--ram=-16G``: argparse takes a value that starts with "-" for an option
-    ("expected one argument"); joined, the value reaches the check that explains what is wrong."""
-    out: List[str] = []
-    i = 0
-    while i < len(argv):
-        if argv[i] in ("--ram", "--root") and i + 1 < len(argv) and argv[i + 1].startswith("-") \
-                and argv[i + 1][1:2].isdigit():
-            out.append(f"{argv[i]}={argv[i + 1]}")
-            i += 2
-            continue
-        out.append(argv[i])
-        i += 1
-    return out
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``kdumpwiz`` console script."""
     parser = build_parser()
-    args = parser.parse_args(_join_dash_values(list(sys.argv[1:] if argv is None else argv)))
+    args = parser.parse_args(join_dash_values(list(sys.argv[1:] if argv is None else argv)))
     command = args.command or "wizard"
     if args.global_json:
         if not hasattr(args, "json"):

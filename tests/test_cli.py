@@ -329,3 +329,58 @@ def test_version_is_answered_before_the_command_line_is_imported(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--version"])
     assert exc.value.code == 0 and capsys.readouterr().out.strip() == fast
+
+
+SUBCOMMANDS = ("detect", "plan", "apply", "verify", "rollback", "crashkernel", "install-packages", "test-target",
+               "test-crash", "wizard")
+
+
+def test_help_is_answered_from_the_grammar_alone():
+    """'--help' (of the command and of each subcommand) needs only cli_parser: no engine, json, typing
+    or the CLI's runner module; and its text is the one the full command line prints."""
+    code = ("import sys, io, contextlib\nfrom kdumpwiz.launch import main\nbuf = io.StringIO()\n"
+            "try:\n    with contextlib.redirect_stdout(buf):\n        main(sys.argv[1:])\nexcept SystemExit as e:\n"
+            "    rc = e.code\nprint(sorted(m for m in ('json', 'typing', 'kdumpwiz.cli', 'kdumpwiz.engine', "
+            "'kdumpwiz.engine.errors') if m in sys.modules), rc)\nprint(buf.getvalue(), end='')\n")
+    for argv in (["--help"], ["plan", "-h"], ["--root", "/x", "apply", "--help"], ["crashkernel", "explain", "-h"]):
+        res = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=ROOT,
+                             check=True, env={**os.environ, "COLUMNS": "100"})
+        first, _, text = res.stdout.partition("\n")
+        assert first == "[] 0", (argv, first)
+        full = subprocess.run([sys.executable, "-c", "import sys; from kdumpwiz.cli import main; main(sys.argv[1:])",
+                               *argv], capture_output=True, text=True, cwd=ROOT, env={**os.environ, "COLUMNS": "100"})
+        assert full.returncode == 0 and full.stdout == text, argv
+
+
+@pytest.mark.parametrize("name", SUBCOMMANDS)
+def test_every_subcommand_has_a_description_and_examples(name, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([name, "--help"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    usage, _, rest = out.partition("\n\n")
+    description = rest.split("\n\n", 1)[0]
+    assert usage.startswith(f"usage: kdumpwiz {name}") and len(description.split()) >= 6, out
+    examples = out.split("examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert examples and all(e.strip().startswith("kdumpwiz") for e in examples), examples
+    if name != "crashkernel":
+        assert "exit status:" in out and "8  another kdumpwiz holds the lock" in out
+    # Every option says what it does.
+    options = out.split("options:\n", 1)[1].split("\n\n", 1)[0]
+    bare = [ln.strip() for ln in options.splitlines() if ln.startswith("  -") and "  " not in ln.strip()
+            and not ln.rstrip().endswith(",")]
+    assert not bare, f"options without help in '{name} --help': {bare}"
+
+
+def test_examples_in_the_help_parse():
+    """Each example is a command line the parser accepts (a wrong flag in an example misleads)."""
+    import shlex
+
+    from kdumpwiz.cli_parser import HELP, build_parser, join_dash_values
+
+    parser = build_parser()
+    for _, examples in HELP.values():
+        for example in examples:
+            words = shlex.split(example.split("|")[0].split("&&")[0].split("#")[0])
+            assert words[0] == "kdumpwiz"
+            parser.parse_args(join_dash_values(words[1:]))
