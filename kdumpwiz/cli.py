@@ -14,7 +14,7 @@ import json
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Sequence
 
 from .cli_parser import build_parser, join_dash_values
 from .engine.errors import KdumpwizError
