@@ -4,6 +4,7 @@
 # ../shared/reference/vm-e2e-notes.md §3).  Runs on the host, as root:
 #
 #   tests/e2e/guest/configure.sh ROOT
+#   GUEST_ARCH=arm64 tests/e2e/guest/configure.sh ROOT   (a root of another architecture)
 #
 # Everything that runs inside the root goes through `chroot` with only /proc
 # mounted, inside a private mount namespace (`unshare -m`), so nothing leaks
@@ -19,9 +20,15 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 KVER=$(basename "$(ls -d "$ROOT"/lib/modules/*/ | sort -V | tail -n 1)")
 echo "configure.sh: guest kernel $KVER"
 
+GUEST_ARCH=${GUEST_ARCH:-amd64}
 # Run a command in the root with /proc and /dev mounted; the mounts vanish with
-# the private namespace when the command ends.
+# the private namespace when the command ends.  A root of another architecture
+# runs under qemu-user, registered in a private binfmt_misc (foreign-chroot).
 in_root() {
+    if [ "$GUEST_ARCH" != amd64 ]; then
+        timeout --kill-after=10 1200 "$HERE/../foreign-chroot" "$ROOT" "$@"
+        return
+    fi
     timeout --kill-after=10 600 unshare --mount --propagation private sh -c '
         root=$1; shift
         mount -t proc proc "$root/proc"
@@ -46,6 +53,8 @@ in_root passwd -d root >/dev/null
 mkdir -p "$ROOT/etc/initramfs-tools/conf.d"
 printf 'MODULES=list\nCOMPRESS=gzip\n' > "$ROOT/etc/initramfs-tools/conf.d/kdumpwiz-e2e.conf"
 printf 'virtio_pci\nvirtio_blk\next4\n' >> "$ROOT/etc/initramfs-tools/modules"
+# QEMU's arm64 virt machine: its virtio devices may sit on virtio-mmio as well as PCI.
+[ "$GUEST_ARCH" = amd64 ] || printf 'virtio_mmio\n' >> "$ROOT/etc/initramfs-tools/modules"
 in_root update-initramfs -u -k "$KVER"
 
 # --- kdump-tools: capture initrd built now, not at the first boot -------------
