@@ -14,15 +14,21 @@ because Textual reads its environment once at import):
 from __future__ import annotations
 
 import copy
-from typing import Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Dict, Mapping, Optional
 
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.scrollbar import ScrollBarRender
 
-from .engine.apply import StateDir, interrupted
-from .state import WizardState
+from .messages import WizardStarted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine.errors import KdumpwizError
+    from .state import WizardState
+
+# Nothing of the engine is imported here: `kdumpwiz` draws its first frame while a worker
+# imports it and detects the machine (bench/speed); tests/test_code_rules.py keeps it so.
 
 ASCII_TERMS = ("linux", "vt100", "vt102", "vt220", "dumb")
 
@@ -75,12 +81,27 @@ class KdumpwizApp(App[int]):
     BINDINGS = [Binding("ctrl+q", "request_quit", "Quit", priority=True),
                 Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True)]
 
-    def __init__(self, state: WizardState, *, theme: str = "textual-dark", start_step: Optional[int] = None) -> None:
+    def __init__(self, state: "Optional[WizardState]" = None, *, theme: str = "textual-dark",
+                 start_step: Optional[int] = None, start: "Optional[Callable[[], WizardState]]" = None,
+                 demo: bool = False, ascii: bool = False) -> None:
+        """``state`` ready-made (tests), or ``start``: how to make it, called in a worker after the first frame.
+
+        ``demo`` and ``ascii`` are what the first frame needs to know before ``start`` has run.
+        """
         super().__init__()
-        self.state = state
+        if (state is None) == (start is None):
+            raise ValueError("KdumpwizApp needs a state or a start function, not both")
+        self.state: "WizardState" = state  # type: ignore[assignment]  # set by the worker when None
+        self._start = start
+        self._demo = demo if state is None else state.demo
+        self._ascii = ascii if state is None else state.ascii
+        #: The error that ended the start (the command line reports it after the terminal is restored).
+        self.start_error: "Optional[KdumpwizError]" = None
+        #: Notes of the start (where a new demo machine lives), for the command line to print on exit.
+        self.start_notes: list = []
         # What the run started with (--answers or defaults): quitting with exactly these loses nothing.
         # (a copy: the steps change the Answers object in place).
-        self._answers_at_start = copy.deepcopy(state.answers)
+        self._answers_at_start = copy.deepcopy(state.answers) if state is not None else None
         self._theme_name = theme
         self._start_step = start_step
 
@@ -90,7 +111,7 @@ class KdumpwizApp(App[int]):
             self.notify("An apply or rollback is running: quitting now would interrupt it. Wait for it to end.",
                         title="Not now", severity="warning", timeout=8)
             return
-        lost = self.unapplied_choices()
+        lost = self.unapplied_choices() if self.state is not None else None
         if lost is None:
             self.exit()
             return
@@ -111,10 +132,43 @@ class KdumpwizApp(App[int]):
         """Theme, ASCII mode, then the first step."""
         self.theme = self._theme_name
         self._saved_glyphs = None
-        if self.state.ascii:
+        if self._ascii:
             self.add_class("-ascii")
             self._saved_glyphs = _set_glyphs(["#"] * 8 + [" "], ["#"] * 8 + [" "], ("(", "*", ")"), ("[", "X", "]"))
+        if self.state is None:
+            from .screens.starting import StartingScreen
+
+            self.push_screen(StartingScreen(self._demo))
+            # After the first frame is on the terminal: the worker's imports would only delay it.
+            self.call_after_refresh(self._run_start)
+            return
         self.push_screen(self.make_step(self._start_step or self.first_step()))
+
+    def _run_start(self) -> None:
+        self.run_worker(self._start_in_thread, name="start", group="start", thread=True, exit_on_error=False)
+
+    def _start_in_thread(self) -> None:
+        """Worker: import the engine, detect, build the state; the result goes to the main thread as a message."""
+        from .engine.errors import KdumpwizError
+
+        assert self._start is not None
+        try:
+            state = self._start()
+        except KdumpwizError as exc:
+            self.post_message(WizardStarted(None, exc))
+            return
+        self.post_message(WizardStarted(state, None))
+
+    def on_wizard_started(self, message: WizardStarted) -> None:
+        """Detection is done: the first step replaces the starting screen (or the app ends with the error)."""
+        if message.error is not None:
+            self.start_error = message.error
+            self.exit(message.error.exit_code, return_code=message.error.exit_code)
+            return
+        assert message.state is not None
+        self.state = message.state
+        self._answers_at_start = copy.deepcopy(self.state.answers)
+        self.switch_screen(self.make_step(self._start_step or self.first_step()))
 
     def on_unmount(self) -> None:
         """Glyphs are class-level state: give other apps in this process theirs back."""
@@ -127,6 +181,8 @@ class KdumpwizApp(App[int]):
         An interrupted apply starts at System, whose warnings say so (the CLI
         offers 'apply --finish' and 'rollback').
         """
+        from .engine.apply import StateDir, interrupted
+
         if self.state.facts.blockers or interrupted(self.state.host) is not None:
             return 1
         pending = StateDir(self.state.host).pending()

@@ -20,6 +20,7 @@ from .cli_parser import build_parser, join_dash_values
 from .engine.errors import KdumpwizError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .state import WizardState
     from .engine.answers import Answers
     from .engine.facts import Facts
     from .engine.host import Host
@@ -56,8 +57,8 @@ def _human_bytes(n: Optional[int]) -> str:
     return mib(n)
 
 
-def make_host(args: argparse.Namespace) -> Host:
-    """The host the command works on: --root, --demo, or /."""
+def make_host(args: argparse.Namespace, announce: Callable[[str], None] = _err) -> Host:
+    """The host the command works on: --root, --demo, or /; ``announce`` says where a new demo machine is."""
     from .engine.host import Host
     if args.demo or args.demo_reset:
         from .demo.simulate import open_demo
@@ -66,15 +67,20 @@ def make_host(args: argparse.Namespace) -> Host:
         # (plan, apply, rollback --list, the wizard) can be followed on it.
         host, created = open_demo(reset=args.demo_reset)
         if created:
-            _err(f"demo machine: {host.root} (kept between runs; 'kdumpwiz --demo-reset' starts it over)")
+            announce(f"demo machine: {host.root} (kept between runs; 'kdumpwiz --demo-reset' starts it over)")
         return host
+    return Host(_root_dir(args))
+
+
+def _root_dir(args: argparse.Namespace) -> str:
+    """``--root`` as an absolute directory, refused when empty or not a directory (needs no engine)."""
     if not args.root.strip():
         # An unset shell variable ("--root $IMG") must not turn into "whatever folder this runs in".
         raise KdumpwizError("--root is empty: give the directory of the tree (use --root / for this machine)")
     root = os.path.abspath(args.root)
     if not os.path.isdir(root):
         raise KdumpwizError(f"--root {args.root}: not a directory")
-    return Host(root)
+    return root
 
 
 def _parse_ram(text: str) -> int:
@@ -422,18 +428,32 @@ def cmd_wizard(args: argparse.Namespace) -> int:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise KdumpwizError("the wizard needs a terminal; for scripts use 'kdumpwiz plan/apply --answers FILE'")
     settings = display_settings(os.environ, args.ascii)
-
-    host = make_host(args)
-    answers = _answers(args)
+    demo = bool(args.demo or args.demo_reset)
+    # What can be refused without the engine is refused before the screen is drawn; an answers
+    # file too (its errors name a line the admin must see on a normal terminal).
+    if not demo:
+        _root_dir(args)
+    ram = _image_ram(args)
+    answers = _answers(args) if (getattr(args, "sub_answers", None) or args.answers) else None
     from .app import KdumpwizApp
-    from .state import WizardState
 
-    state = WizardState(host=host, facts=_detect(host, args), answers=answers, demo=args.demo or args.demo_reset,
-                        ascii=bool(settings["ascii"]), skip_commands=args.global_skip_commands,
-                        arch=args.arch, ram=_image_ram(args))
-    app = KdumpwizApp(state, theme=str(settings["theme"]))
+    def start() -> "WizardState":
+        # In the app's worker, after its first frame: the engine's imports and the detection.
+        from .state import WizardState
+
+        host = make_host(args, announce=app.start_notes.append)
+        return WizardState(host=host, facts=_detect(host, args), answers=answers or _answers(args), demo=demo,
+                           ascii=bool(settings["ascii"]), skip_commands=args.global_skip_commands,
+                           arch=args.arch, ram=ram)
+
+    app = KdumpwizApp(start=start, demo=demo, ascii=bool(settings["ascii"]), theme=str(settings["theme"]))
     code = app.run(mouse=args.mouse)
-    return code or (EXIT_BLOCKED if state.facts.blockers else EXIT_OK)
+    for note in app.start_notes:
+        _err(note)  # on the normal screen, where it stays readable
+    if app.start_error is not None:
+        raise app.start_error
+    blocked = app.state is not None and bool(app.state.facts.blockers)
+    return code or (EXIT_BLOCKED if blocked else EXIT_OK)
 
 
 COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {

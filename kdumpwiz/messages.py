@@ -6,13 +6,24 @@ Dataclass messages, named for what happened, as in posting/harlequin.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from textual.message import Message
 
-from .engine.facts import Facts
-from .engine.targetcheck import TargetReport
-from .engine.verify import Verification
+if TYPE_CHECKING:  # pragma: no cover - the app's module must not import the engine (kdumpwiz/app.py)
+    from .engine.errors import KdumpwizError
+    from .engine.facts import Facts
+    from .engine.targetcheck import TargetReport
+    from .engine.verify import Verification
+    from .state import WizardState
+
+
+@dataclass
+class WizardStarted(Message):
+    """The start worker detected the machine: the shared state, or the error that ends the wizard."""
+
+    state: "Optional[WizardState]"
+    error: "Optional[KdumpwizError]"
 
 
 @dataclass

@@ -55,6 +55,19 @@ def test_cli_non_wizard_commands_do_not_import_textual() -> None:
     assert out.stdout.strip().endswith("clean")
 
 
+def test_the_app_draws_before_the_engine_is_imported() -> None:
+    """The app, its messages and its starting screen import nothing of the engine: the first frame
+    is drawn while a worker imports it and detects the machine (kdumpwiz/app.py, bench/speed)."""
+    code = (
+        "import sys\n"
+        "import kdumpwiz.app, kdumpwiz.messages, kdumpwiz.screens.starting, kdumpwiz.cli\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith(('kdumpwiz.engine.', 'kdumpwiz.state', "
+        "'kdumpwiz.demo', 'yaml')) and m != 'kdumpwiz.engine.errors')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "", f"imported before the first frame: {out.stdout}"
+
+
 def _py_files(base: Path) -> list:
     return sorted(p for p in base.rglob("*.py"))
 

@@ -786,3 +786,72 @@ async def test_step_list_beside_the_content_from_100_columns_and_in_the_header_b
         header = str(app.screen.query_one("#step-header", Static).render())
         assert not app.screen.query_one("#step-list", Static).display
         assert header.startswith("kdumpwiz [==>.....] 3/8 Memory") and header.endswith("[DEMO]"), header
+
+
+# -- the start: first frame first, detection in a worker ------------------------------------
+
+
+async def until(pilot, condition, seconds: float = 20.0) -> None:
+    """Let the app run until ``condition()`` holds (a worker's message, then a screen switch), or fail."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the app never got there"
+        await pilot.pause(0.05)
+
+
+async def test_the_first_frame_is_drawn_before_the_machine_is_detected(make_system):
+    """'kdumpwiz' draws a starting screen (with the DEMO marker) and only then, in a worker,
+    detects the machine; the first step replaces it with the detected state."""
+    from kdumpwiz.screens.starting import StartingScreen
+
+    host = make_system("debian12-amd64")
+    seen = {}
+
+    def start() -> WizardState:
+        seen["screen"] = type(app.screen).__name__
+        seen["header"] = str(app.screen.query_one("#step-header").render())
+        seen["thread"] = __import__("threading").current_thread().name
+        return WizardState(host=host, facts=detect(host), demo=True)
+
+    app = KdumpwizApp(start=start, demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, SystemScreen))
+        assert seen["screen"] == StartingScreen.__name__ and "[DEMO]" in seen["header"]
+        assert seen["thread"] != "MainThread"
+        assert isinstance(app.screen, SystemScreen) and app.state.facts.hostname == "bookworm-vm"
+        await press(pilot, "ctrl+q")  # nothing chosen yet: quits without asking
+    assert app.return_code in (0, None)
+
+
+async def test_an_error_while_starting_ends_the_wizard_with_it():
+    from kdumpwiz.engine.errors import AnswersError
+
+    def start() -> WizardState:
+        raise AnswersError("answers.yaml line 3: duplicate key 'target'")
+
+    app = KdumpwizApp(start=start)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.start_error is not None)
+    assert app.return_code == AnswersError.exit_code
+    assert isinstance(app.start_error, AnswersError) and "line 3" in app.start_error.message
+
+
+async def test_quitting_while_the_machine_is_detected_asks_nothing(make_system):
+    import threading
+
+    release = threading.Event()
+    host = make_system("debian12-amd64")
+
+    def start() -> WizardState:
+        release.wait(10)
+        return WizardState(host=host, facts=detect(host))
+
+    app = KdumpwizApp(start=start)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        release.set()
+    assert app.return_code in (0, None) and app.start_error is None
