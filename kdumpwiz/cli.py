@@ -315,6 +315,42 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_disable(args: argparse.Namespace) -> int:
+    """``kdumpwiz disable``: the preview (diffs, command, what stays reserved), a question, then the disable."""
+    from .engine.disable import disable, plan_disable
+
+    host = make_host(args)
+    facts = _detect(host, args)
+    preview = plan_disable(host, facts, force=args.force)
+    if not args.json:
+        for r in preview.restores:
+            print(f"--- {'remove' if r.restored is None else 'restore'} {r.path}")
+            sys.stdout.write(r.diff)
+        for argv in preview.commands:
+            print(f"run: {' '.join(argv)}")
+        for note in preview.notes:
+            print(f"note: {note}")
+    if preview.is_empty:
+        if args.json:
+            _out({"preview": preview.to_dict(), "result": None})
+        else:
+            print("kdump is already off here, and kdumpwiz has nothing to undo.")
+        return EXIT_OK
+    if not args.yes and not _confirm("Disable kdump as shown?"):
+        raise KdumpwizError("not confirmed: nothing was changed (pass --yes to disable without a question)")
+    progress = (lambda kind, msg: None) if args.json else (lambda kind, msg: _err(msg))
+    result = disable(host, facts, force=args.force, skip_commands=args.skip_commands, on_event=progress)
+    if args.json:
+        _out({"preview": preview.to_dict(), "result": result.to_dict()})
+    else:
+        ran = [" ".join(cmd) for cmd in preview.commands if list(cmd) not in result.commands_skipped]
+        print(f"kdump is disabled: {len(result.rolled_back)} apply(s) rolled back"
+              + (f", then {'; '.join(ran)}" if ran else "") + ".")
+        for skipped in result.commands_skipped:
+            print(f"  not run (--skip-commands): {' '.join(skipped)}")
+    return EXIT_OK
+
+
 def cmd_crashkernel(args: argparse.Namespace) -> int:
     """``kdumpwiz crashkernel explain``."""
     from .engine import crashkernel
@@ -462,6 +498,7 @@ COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
     "apply": cmd_apply,
     "verify": cmd_verify,
     "rollback": cmd_rollback,
+    "disable": cmd_disable,
     "crashkernel": cmd_crashkernel,
     "install-packages": cmd_install_packages,
     "test-target": cmd_test_target,

@@ -58,6 +58,13 @@ HELP = {
                  "unless --force.",
                  ["kdumpwiz rollback --list", "kdumpwiz rollback --yes",
                   "kdumpwiz rollback 20261201T120000.123456-4242 --yes   # an ID from --list"]),
+    "disable": ("Turn kdump off: every file kdumpwiz changed goes back to what it was before kdumpwiz (each "
+                "apply rolled back, newest first), and the kdump service is stopped and disabled. Shows every "
+                "file as a diff and the command first. What the distribution's kdump package put in the boot "
+                "configuration stays (the preview says how much it keeps reserved). 'kdumpwiz apply' sets "
+                "kdump up again.",
+                ["kdumpwiz disable", "kdumpwiz disable --yes --json",
+                 "kdumpwiz --root /mnt/image disable --yes --skip-commands"]),
     "crashkernel": ("crashkernel= tools that need no machine.", ["kdumpwiz crashkernel explain '1G-:256M' --ram 16G"]),
     "explain": ("What the kernel would reserve for a command line or a crashkernel= value on a machine "
                 "with the given RAM, by the kernel's own parsing rules (the last crashkernel= wins, "
@@ -188,6 +195,13 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="restore even files changed after the apply")
     r.add_argument("--skip-commands", action="store_true", help="restore files only")
     r.add_argument("--json", action="store_true", help=JSON_HELP)
+
+    dis = sub.add_parser("disable", help="turn kdump off: kdumpwiz's changes undone, the kdump service stopped "
+                                          "and disabled", **_help("disable"))
+    dis.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    dis.add_argument("--force", action="store_true", help="restore kdumpwiz's backups even of files changed since")
+    dis.add_argument("--skip-commands", action="store_true", help="restore files only (images, chroots)")
+    dis.add_argument("--json", action="store_true", help=JSON_HELP)
 
     c = sub.add_parser("crashkernel", help="crashkernel= tools", **_help("crashkernel"))
     csub = c.add_subparsers(dest="ck_command", metavar="SUBCOMMAND")

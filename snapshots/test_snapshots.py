@@ -96,6 +96,10 @@ class TestSteps:
         """'r' on Reboot: the question with Cancel and Reboot side by side, Cancel focused."""
         assert snap_compare(wizard("demo"), terminal_size=(80, 24), run_before=to_apply(("a", "y", "ctrl+n", "r")))
 
+    def test_7_reboot_disable_confirm(self, snap_compare, wizard):
+        """'d' on Reboot: what disabling does (the files, the command, what stays reserved), Cancel focused."""
+        assert snap_compare(wizard("demo"), terminal_size=(80, 24), run_before=to_apply(("a", "y", "ctrl+n", "d")))
+
     @pytest.mark.parametrize("size", SIZES)
     def test_8_verify(self, snap_compare, wizard, size):
         """After the (simulated) reboot: every check OK, kdump armed."""

@@ -331,7 +331,7 @@ def test_version_is_answered_before_the_command_line_is_imported(capsys):
     assert exc.value.code == 0 and capsys.readouterr().out.strip() == fast
 
 
-SUBCOMMANDS = ("detect", "plan", "apply", "verify", "rollback", "crashkernel", "install-packages", "test-target",
+SUBCOMMANDS = ("detect", "plan", "apply", "verify", "rollback", "disable", "crashkernel", "install-packages", "test-target",
                "test-crash", "wizard")
 
 

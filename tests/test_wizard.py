@@ -855,3 +855,33 @@ async def test_quitting_while_the_machine_is_detected_asks_nothing(make_system):
         await pilot.pause()
         release.set()
     assert app.return_code in (0, None) and app.start_error is None
+
+
+async def test_reopened_after_an_apply_offers_disable(make_system):
+    """Disable on Reboot: a dialog says what it will do (the files, the command, what stays reserved);
+    Cancel changes nothing; Disable restores every file and stops the service."""
+    from tests.conftest import tree_hash
+
+    host = make_system("debian12-amd64")
+    before = tree_hash(host.root)
+    apply_plan(host, build_plan(host, detect(host), load_answers_text("crashkernel: 256M\n")))
+    app = make_app(host)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, RebootScreen) and app.screen.query("#disable")
+        after_apply = tree_hash(host.root)
+        await press(pilot, "d")
+        question = text_of(app)
+        assert "Disable kdump? 1 apply(s) rolled back" in question and "zz-kdumpwiz.cfg" in question
+        assert "systemctl disable --now kdump-tools.service" in question and "stay reserved" in question
+        await press(pilot, "n")
+        assert tree_hash(host.root) == after_apply
+        await press(pilot, "d")
+        await press(pilot, "y")
+        status = str(app.screen.query_one("#rollback-status").render())
+        assert "kdump is disabled" in status, status
+        assert app.screen.query_one("#disable").disabled and app.screen.query_one("#rollback").disabled
+    now = tree_hash(host.root)
+    keep = lambda t: {p: v for p, v in t.items() if ".wants/" not in p and not p.startswith("sys/")}  # noqa: E731
+    assert keep(now) == keep(before) and now != before
+    assert ("systemctl", "disable", "--now", "kdump-tools.service") in [c[2:] for c in host.runner.calls]

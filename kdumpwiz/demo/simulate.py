@@ -47,6 +47,9 @@ def _enable(host: Host, argv: Tuple[str, ...]) -> None:
 
 
 def _disable(host: Host, argv: Tuple[str, ...]) -> None:
+    if "--now" in argv and host.exists("/sys/kernel/kexec_crash_loaded"):
+        # Stopping the kdump service unloads the capture kernel.
+        host.path("/sys/kernel/kexec_crash_loaded").write_text("0\n")
     for unit in argv[2:]:
         for name in host.listdir("/etc/systemd/system"):
             link = host.path(f"/etc/systemd/system/{name}", follow=True) / unit

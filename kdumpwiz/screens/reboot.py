@@ -3,8 +3,9 @@
 Rebooting needs an explicit confirmation. In the demo the reboot is simulated
 (the tree's /proc and /sys are made to look like the configured kernel booted).
 A run that resumes here (an apply waits for its reboot) can also change the
-settings (back to the Memory step, then a new plan) or roll the apply back,
-and still says which commands --skip-commands left undone.
+settings (back to the Memory step, then a new plan), roll the apply back, or
+disable kdump altogether (engine.disable), and still says which commands
+--skip-commands left undone.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from textual.widgets import Button, Static
 
 from ..engine.apply import StateDir, rollback
 from ..engine.crashkernel import spec_cmdline
+from ..engine.disable import DisablePlan, disable, plan_disable
+from ..engine.errors import KdumpwizError
 from ..messages import ApplyFinished
 from .base import StepScreen, YesNoDialog, para, section
 
@@ -51,6 +54,25 @@ class ConfirmRollback(YesNoDialog):
                                        "its commands are undone. (y/n)", "Roll back", "warning")
 
 
+class ConfirmDisable(YesNoDialog):
+    """Yes/no before disabling kdump, with what it will do in a few lines."""
+
+    BINDINGS = [Binding("y", "yes", "Disable"), Binding("n", "no", "Cancel"), Binding("escape", "no", show=False)]
+
+    def __init__(self, preview: DisablePlan) -> None:
+        super().__init__()
+        self.preview = preview
+
+    def compose(self) -> ComposeResult:
+        """The summary and two buttons."""
+        p = self.preview
+        lines = [f"Disable kdump? {len(p.applies)} apply(s) rolled back, newest first"
+                 + (": " + ", ".join(r.path for r in p.restores) if p.restores else "") + "."]
+        lines += [f"Then: {' '.join(argv)}." for argv in p.commands]
+        lines += list(p.notes)
+        yield from self.compose_dialog("\n".join(lines) + " (y/n)", "Disable", "error")
+
+
 class RebootScreen(StepScreen):
     """Reboot now or later."""
 
@@ -62,6 +84,7 @@ class RebootScreen(StepScreen):
         Binding("l", "later", "Later (quit)"),
         Binding("c", "change", "Change"),
         Binding("u", "rollback", "Roll back"),
+        Binding("d", "disable", "Disable kdump"),
         Binding("q", "later", "Quit", show=False),
     ]
 
@@ -83,7 +106,7 @@ class RebootScreen(StepScreen):
             return False
         if action == "reboot" and (not self.can_reboot or self.rolled_back):
             return False
-        if action == "rollback" and self.rolled_back:
+        if action in ("rollback", "disable") and self.rolled_back:
             return False
         return super().check_action(action, parameters)
 
@@ -115,7 +138,7 @@ class RebootScreen(StepScreen):
             if skipped:
                 yield para("Not run (--skip-commands), and needed before that system boots, or its boot loader "
                            "never sees the change: " + "; ".join(skipped) + ".", classes="warning")
-            yield para("c changes the settings (a new plan), u rolls this apply back.", classes="dim")
+            yield para("c changes the settings (a new plan), u rolls this apply back, d disables kdump.", classes="dim")
             yield Static("", id="rollback-status", markup=False)
             return
         yield section("A reboot is needed")
@@ -127,8 +150,8 @@ class RebootScreen(StepScreen):
         )
         if self.state.demo:
             yield para("(DEMO) 'Reboot now' simulates the reboot and goes on to Verify.", classes="dim")
-        yield para("Not what you wanted? c changes the settings (a new plan), u rolls this apply back.",
-                   classes="dim")
+        yield para("Not what you wanted? c changes the settings (a new plan), u rolls this apply back, "
+                   "d disables kdump (every kdumpwiz change undone, the service off).", classes="dim")
         yield Static("", id="rollback-status", markup=False)
 
     def compose_buttons(self) -> Iterable[Widget]:
@@ -136,6 +159,7 @@ class RebootScreen(StepScreen):
         yield Button("Later" if self.can_reboot else "Done", id="later", compact=True)
         yield Button("Change", id="change", compact=True)
         yield Button("Roll back", id="rollback", variant="warning", compact=True)
+        yield Button("Disable", id="disable", variant="error", compact=True)
         if self.can_reboot:
             yield Button("Reboot now", id="reboot", variant="error", compact=True)
 
@@ -143,7 +167,7 @@ class RebootScreen(StepScreen):
         """Buttons map onto the actions."""
         event.stop()
         action = {"reboot": self.action_reboot, "later": self.action_later, "change": self.action_change,
-                  "rollback": self.action_rollback}.get(event.button.id or "")
+                  "rollback": self.action_rollback, "disable": self.action_disable}.get(event.button.id or "")
         if action is not None:
             action()
 
@@ -162,6 +186,29 @@ class RebootScreen(StepScreen):
             self.query_one("#rollback-status", Static).update("Rolling back...")
             self._rollback()
 
+    def action_disable(self) -> None:
+        """Show what disabling does (a refusal, e.g. a file changed since, right away), ask, then disable."""
+        if self.rolled_back:
+            return
+        try:
+            preview = plan_disable(self.state.host, self.state.facts)
+        except KdumpwizError as exc:
+            status = self.query_one("#rollback-status", Static)
+            status.update(f"Cannot disable: {exc}")
+            status.set_classes("error")
+            return
+        self.app.push_screen(ConfirmDisable(preview), self._disable_confirmed)
+
+    def _disable_confirmed(self, yes: Optional[bool]) -> None:
+        if yes:
+            self.query_one("#rollback-status", Static).update("Disabling kdump...")
+            self._disable()
+
+    @work(thread=True, exclusive=True, group="apply", description="Disabling kdump", exit_on_error=False)
+    def _disable(self) -> None:
+        self.run_reporting("disable", lambda **report: disable(
+            self.state.host, self.state.facts, skip_commands=self.state.skip_commands, **report))
+
     @work(thread=True, exclusive=True, group="apply", description="Rolling back", exit_on_error=False)
     def _rollback(self) -> None:
         self.run_reporting("rollback", lambda **report: rollback(
@@ -170,16 +217,21 @@ class RebootScreen(StepScreen):
     @on(ApplyFinished)
     def _rolled_back(self, message: ApplyFinished) -> None:
         status = self.query_one("#rollback-status", Static)
+        what = "Disable" if message.operation == "disable" else "Rollback"
         if message.error is None:
             self.rolled_back = True
             self.state.plan = None
-            status.update("Rolled back: every file is as it was before the apply, and nothing waits for a reboot. "
-                          "Press c to set up kdump again, or l to quit.")
+            if message.operation == "disable":
+                status.update("kdump is disabled: every file kdumpwiz changed is as it was before kdumpwiz, and the "
+                              "kdump service is stopped and off. Press c to set kdump up again, or l to quit.")
+            else:
+                status.update("Rolled back: every file is as it was before the apply, and nothing waits for a "
+                              "reboot. Press c to set up kdump again, or l to quit.")
             status.set_classes("ok")
-            for button in self.query("#reboot, #rollback"):
+            for button in self.query("#reboot, #rollback, #disable"):
                 button.disabled = True
         else:
-            status.update(f"Rollback failed: {message.error}")
+            status.update(f"{what} failed: {message.error}")
             status.set_classes("error")
         self.refresh_bindings()
 
