@@ -41,6 +41,16 @@ EXIT_BLOCKED = 6
 # -- helpers ---------------------------------------------------------------------
 
 
+#: The version of the JSON documents of detect, plan, apply and verify and of the error document
+#: (docs/schemas/): fleets check it instead of reading the code; bumped on any incompatible change.
+SCHEMA = 1
+
+
+def _doc(data: Dict[str, Any]) -> Dict[str, Any]:
+    """``data`` as a versioned document: ``{"schema": 1, ...}``."""
+    return {"schema": SCHEMA, **data}
+
+
 def _out(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
@@ -127,7 +137,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
     """``kdumpwiz detect``."""
     facts = _detect(make_host(args), args)
     if args.json:
-        _out(facts.to_dict())
+        _out(_doc(facts.to_dict()))
     else:
         print(format_facts(facts))
     # A script asking "can kdump work here?" gets the answer in the status, not only in the text.
@@ -195,7 +205,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     refuse_if_interrupted(host)
     plan = build_plan(host, _detect(host, args), answers)
     if args.json:
-        _out(plan.to_dict())
+        _out(_doc(plan.to_dict()))
     else:
         print(format_plan(plan))
     return EXIT_OK
@@ -221,7 +231,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         if not args.yes and not _confirm("Finish the interrupted apply?"):
             raise KdumpwizError("not confirmed: pass --yes to finish without a question")
         result = finish(host, skip_commands=args.skip_commands, on_event=progress)
-        _out(result.to_dict()) if args.json else print(f"apply {result.id} finished")
+        _out(_doc(result.to_dict())) if args.json else print(f"apply {result.id} finished")
         return EXIT_OK
     answers = _answers(args)
     refuse_if_interrupted(host)
@@ -229,7 +239,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     plan = build_plan(host, facts, answers)
     if plan.is_empty:
         if args.json:
-            _out({"status": "unchanged", "plan": plan.to_dict()})
+            _out(_doc({"status": "unchanged", "plan": plan.to_dict()}))
         else:
             print("Nothing to change: the configuration already matches.")
         return EXIT_OK
@@ -242,7 +252,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if result.status == "unchanged":
         # Only commands were planned and --skip-commands leaves them out: nothing is recorded.
         if args.json:
-            _out({"status": "unchanged", "commands_skipped": result.commands_skipped, "plan": plan.to_dict()})
+            _out(_doc({"status": "unchanged", "commands_skipped": result.commands_skipped, "plan": plan.to_dict()}))
         else:
             print("Nothing written: the plan has no file changes, and its commands are not run (--skip-commands):")
             for argv in result.commands_skipped:
@@ -252,7 +262,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         data = result.to_dict()
         data["plan"] = plan.to_dict()
         data["reboot_needed"] = plan.reboot_needed
-        _out(data)
+        _out(_doc(data))
     else:
         print(f"Applied (id {result.id}); backups in /var/lib/kdumpwiz/applies/{result.id}.")
         for argv in result.commands_skipped:
@@ -270,7 +280,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     host = make_host(args)
     result = verify(host, _detect(host, args))
     if args.json:
-        _out(result.to_dict())
+        _out(_doc(result.to_dict()))
     else:
         for c in result.checks:
             mark = "[ OK ]" if c.ok else ("[FAIL]" if c.required else "[WARN]")
@@ -537,7 +547,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         # verify and test-target promise 0 / 1 / 2 error, whatever the error.
         code = EXIT_ERROR if command in ("verify", "test-target") else exc.exit_code
         if getattr(args, "json", False):
-            _out({"error": exc.message, "hint": exc.hint, "kind": type(exc).__name__, "exit_code": code})
+            _out(_doc({"error": exc.message, "hint": exc.hint, "kind": type(exc).__name__, "exit_code": code}))
         _err(str(exc))
         return code
     except KeyboardInterrupt:
