@@ -21,10 +21,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.scrollbar import ScrollBarRender
 
-from .messages import WizardStarted
-
 if TYPE_CHECKING:  # pragma: no cover
     from .engine.errors import KdumpwizError
+    from .messages import WizardStarted
     from .state import WizardState
 
 # Nothing of the engine is imported here: `kdumpwiz` draws its first frame while a worker
@@ -150,6 +149,9 @@ class KdumpwizApp(App[int]):
     def _start_in_thread(self) -> None:
         """Worker: import the engine, detect, build the state; the result goes to the main thread as a message."""
         from .engine.errors import KdumpwizError
+        # Here, not at the top: the first frame does not wait for the messages' dataclasses.
+        # (Textual finds on_wizard_started by the message's name, not through this import.)
+        from .messages import WizardStarted
 
         assert self._start is not None
         try:

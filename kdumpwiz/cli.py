@@ -10,7 +10,6 @@ starts, so scripted runs stay fast and work without a terminal.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -52,6 +51,8 @@ def _doc(data: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _out(data: Any) -> None:
+    import json  # here: the wizard's start (first frame, bench/speed) never needs it
+
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
