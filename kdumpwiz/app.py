@@ -14,6 +14,7 @@ because Textual reads its environment once at import):
 from __future__ import annotations
 
 import copy
+import os
 from typing import TYPE_CHECKING, Callable, Dict, Mapping, Optional
 
 from textual.app import App
@@ -69,10 +70,20 @@ def _set_glyphs(vertical, horizontal, toggle, check=None):
     return old
 
 
+def _stylesheet() -> str:
+    """app.tcss through this module's loader: a plain file, or a member of the single-file build.
+
+    Textual's CSS_PATH opens a path beside the module, which does not exist inside a zip
+    (kdumpwiz.pyz); every loader (files, zipimport) reads its package's data with get_data.
+    """
+    path = os.path.join(os.path.dirname(__file__), "app.tcss")
+    return __loader__.get_data(path).decode("utf-8")  # type: ignore[name-defined,attr-defined]
+
+
 class KdumpwizApp(App[int]):
     """The wizard."""
 
-    CSS_PATH = "app.tcss"
+    CSS = _stylesheet()
     ENABLE_COMMAND_PALETTE = False
     TITLE = "kdumpwiz"
     # Ctrl+C too, and above every widget: admins press it to leave (in a text field Textual would

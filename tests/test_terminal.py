@@ -30,15 +30,19 @@ CTRL_Q = b"\x11"
 class Wizard:
     """``kdumpwiz --demo`` on a pty of 80x24."""
 
-    def __init__(self, tmp_path: Path, env: Dict[str, str], args=("--demo",)) -> None:
+    def __init__(self, tmp_path: Path, env: Dict[str, str], args=("--demo",), command=None) -> None:
+        """``command``: what starts kdumpwiz (default: this interpreter's ``-m kdumpwiz`` of this tree)."""
         base = {k: v for k, v in os.environ.items() if not k.startswith(("TEXTUAL", "SSH_")) and k not in (
             "NO_COLOR", "COLORTERM", "TMUX", "STY")}
         base.update(TMPDIR=str(tmp_path), PYTHONPATH=str(ROOT), LANG="C.UTF-8")
+        if command is not None:
+            del base["PYTHONPATH"]  # the command brings its own kdumpwiz (the single-file build)
         base.update(env)
+        argv = list(command or [sys.executable, "-m", "kdumpwiz"]) + list(args)
         pid, fd = pty.fork()
         if pid == 0:  # child: the terminal is 80x24 before Textual asks
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-            os.execvpe(sys.executable, [sys.executable, "-m", "kdumpwiz", *args], base)
+            os.execvpe(argv[0], argv, base)
         self.pid, self.fd = pid, fd
         self.output = bytearray()
 
