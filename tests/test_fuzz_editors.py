@@ -34,9 +34,14 @@ from kdumpwiz.engine.editors import bls, cmdline, grubenv, kdumpconf, shellvars
 from kdumpwiz.engine.errors import EditError
 
 EXAMPLES = int(os.environ.get("KDUMPWIZ_FUZZ_EXAMPLES", "60"))
+#: The default run (CI) draws the same examples every time: with 60 examples and a generator that
+#: makes a refused entry one time in five, a fresh draw broke the 25 % bound below about one run in
+#: nine (17 of 60 seen). The long run (tests/fuzz_long.py sets KDUMPWIZ_FUZZ_EXAMPLES) draws new ones.
+DETERMINISTIC = "KDUMPWIZ_FUZZ_EXAMPLES" not in os.environ
 DASH = shutil.which("dash") or "/usr/bin/dash"
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+                **({"derandomize": True, "database": None} if DETERMINISTIC else {}))
 
 #: Counts per editor for the long run's report (examples tried, refusals seen).
 STATS: Dict[str, Dict[str, int]] = {}
