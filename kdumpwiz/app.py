@@ -23,7 +23,6 @@ from textual.screen import Screen
 from textual.scrollbar import ScrollBarRender
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine.errors import KdumpwizError
     from .messages import WizardStarted
     from .state import WizardState
 
@@ -105,8 +104,9 @@ class KdumpwizApp(App[int]):
         self._start = start
         self._demo = demo if state is None else state.demo
         self._ascii = ascii if state is None else state.ascii
-        #: The error that ended the start (the command line reports it after the terminal is restored).
-        self.start_error: "Optional[KdumpwizError]" = None
+        #: The error that ended the start (the command line reports it after the terminal is restored):
+        #: a KdumpwizError as its message, anything else (a bug) with its traceback, as before the app ran.
+        self.start_error: "Optional[BaseException]" = None
         #: Notes of the start (where a new demo machine lives), for the command line to print on exit.
         self.start_notes: list = []
         # What the run started with (--answers or defaults): quitting with exactly these loses nothing.
@@ -159,7 +159,6 @@ class KdumpwizApp(App[int]):
 
     def _start_in_thread(self) -> None:
         """Worker: import the engine, detect, build the state; the result goes to the main thread as a message."""
-        from .engine.errors import KdumpwizError
         # Here, not at the top: the first frame does not wait for the messages' dataclasses.
         # (Textual finds on_wizard_started by the message's name, not through this import.)
         from .messages import WizardStarted
@@ -167,16 +166,19 @@ class KdumpwizApp(App[int]):
         assert self._start is not None
         try:
             state = self._start()
-        except KdumpwizError as exc:
+        except Exception as exc:  # noqa: BLE001 - the command line reports it; the wizard must not hang here
             self.post_message(WizardStarted(None, exc))
             return
         self.post_message(WizardStarted(state, None))
 
     def on_wizard_started(self, message: WizardStarted) -> None:
         """Detection is done: the first step replaces the starting screen (or the app ends with the error)."""
+        from .engine.errors import KdumpwizError
+
         if message.error is not None:
             self.start_error = message.error
-            self.exit(message.error.exit_code, return_code=message.error.exit_code)
+            code = message.error.exit_code if isinstance(message.error, KdumpwizError) else 1
+            self.exit(code, return_code=code)
             return
         assert message.state is not None
         self.state = message.state

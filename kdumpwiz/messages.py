@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Optional
 from textual.message import Message
 
 if TYPE_CHECKING:  # pragma: no cover - the app's module must not import the engine (kdumpwiz/app.py)
-    from .engine.errors import KdumpwizError
     from .engine.facts import Facts
     from .engine.targetcheck import TargetReport
     from .engine.verify import Verification
@@ -23,7 +22,7 @@ class WizardStarted(Message):
     """The start worker detected the machine: the shared state, or the error that ends the wizard."""
 
     state: "Optional[WizardState]"
-    error: "Optional[KdumpwizError]"
+    error: "Optional[BaseException]"
 
 
 @dataclass

@@ -885,3 +885,16 @@ async def test_reopened_after_an_apply_offers_disable(make_system):
     keep = lambda t: {p: v for p, v in t.items() if ".wants/" not in p and not p.startswith("sys/")}  # noqa: E731
     assert keep(now) == keep(before) and now != before
     assert ("systemctl", "disable", "--now", "kdump-tools.service") in [c[2:] for c in host.runner.calls]
+
+
+async def test_a_bug_while_starting_ends_the_wizard_too():
+    """Not only kdumpwiz's own errors: anything the start raises ends the app (the command line then
+    shows its traceback), instead of leaving the admin on 'detecting this machine' for ever."""
+
+    def start() -> WizardState:
+        raise ValueError("a bug in detection")
+
+    app = KdumpwizApp(start=start)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.start_error is not None)
+    assert isinstance(app.start_error, ValueError) and app.return_code == 1
