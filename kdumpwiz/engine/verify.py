@@ -235,8 +235,8 @@ def verify(host: Host, facts: Facts) -> Verification:
                 "capture-usable", False,
                 trap + "; the capture kernel's makedumpfile then cannot read the page tables "
                 "('vaddr_to_paddr_arm64: Can't read pgd') and saves an empty dump",
-                "install a kexec-tools that finds the page offset without _text (Debian 12's 2.0.25 cannot; "
-                "Debian 13 ships 2.0.29), then 'kdump-config reload' and 'kdumpwiz verify'; "
+                "install a kexec-tools that finds the page offset without _text (Debian 12's 2.0.25 cannot), "
+                "then 'kdump-config reload' and 'kdumpwiz verify', which looks for this message again; "
                 "until then a crash saves no usable dump"))
     else:
         fix = _load_fix(facts)
