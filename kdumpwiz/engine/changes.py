@@ -18,6 +18,14 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def unified_diff(old: Optional[str], new: Optional[str], path: str) -> str:
+    """Unified diff old -> new of ``path`` with ``a/``/``b/`` names; None is a missing file (``/dev/null``)."""
+    lines = difflib.unified_diff((old or "").splitlines(keepends=True), (new or "").splitlines(keepends=True),
+                                 fromfile="/dev/null" if old is None else f"a{path}",
+                                 tofile="/dev/null" if new is None else f"b{path}")
+    return "".join(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in lines)
+
+
 @dataclass(frozen=True)
 class FileChange:
     """One file: its old text (None = does not exist yet) and its new text."""
@@ -45,20 +53,7 @@ class FileChange:
     @property
     def diff(self) -> str:
         """Unified diff old -> new with ``a/``/``b/`` paths (``/dev/null`` for a new file)."""
-        old_lines = (self.old or "").splitlines(keepends=True)
-        new_lines = self.new.splitlines(keepends=True)
-        lines = list(
-            difflib.unified_diff(
-                old_lines,
-                new_lines,
-                fromfile="/dev/null" if self.old is None else f"a{self.path}",
-                tofile=f"b{self.path}",
-            )
-        )
-        out = []
-        for line in lines:
-            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-        return "".join(out)
+        return unified_diff(self.old, self.new, self.path)
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON form: path, reason, created, diff."""

@@ -18,13 +18,12 @@ apply`` sets kdump up again.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import bootconfig, crashkernel
-from .apply import ApplyRecord, EventCallback, StateDir, _check_root, _noop, rollback
-from .changes import sha256
+from .apply import ApplyRecord, EventCallback, StateDir, _check_root, _current, _noop, rollback
+from .changes import sha256, unified_diff
 from .errors import ApplyError
 from .facts import Facts
 from .host import CommandResult, Host
@@ -43,11 +42,7 @@ class Restore:
     @property
     def diff(self) -> str:
         """Unified diff current -> restored (``/dev/null`` for a file that is removed)."""
-        lines = difflib.unified_diff((self.current or "").splitlines(keepends=True),
-                                     (self.restored or "").splitlines(keepends=True),
-                                     fromfile=f"a{self.path}",
-                                     tofile="/dev/null" if self.restored is None else f"b{self.path}")
-        return "".join(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in lines)
+        return unified_diff(self.current, self.restored, self.path)
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON form: path, removed, diff."""
@@ -118,9 +113,7 @@ def plan_disable(host: Host, facts: Facts, *, force: bool = False) -> DisablePla
         for i, meta in enumerate(rec.files):
             path = meta["path"]
             if path not in current:
-                real = host.path(path)
-                current[path] = host.read_bytes(path) if real.exists() or real.is_symlink() else None
-                first[path] = current[path]
+                current[path] = first[path] = _current(host, path)
             now = current[path]
             now_sha = sha256(now) if now is not None else None
             if now_sha == meta["old_sha256"] and not (meta["created"] and now is not None):
