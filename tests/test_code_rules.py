@@ -28,6 +28,11 @@ def engine_modules() -> list:
     return names
 
 
+def fresh_python(code: str) -> str:
+    """stdout of ``code`` in a new interpreter at the repository root (what a module import really pulls in)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+
+
 def test_engine_never_imports_textual_or_rich() -> None:
     """Import every engine module in a fresh interpreter and look at sys.modules."""
     modules = engine_modules()
@@ -39,8 +44,8 @@ def test_engine_never_imports_textual_or_rich() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         "print(','.join(bad))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert out.stdout.strip() == "", f"engine pulled in UI modules: {out.stdout}"
+    out = fresh_python(code)
+    assert out.strip() == "", f"engine pulled in UI modules: {out}"
 
 
 def test_cli_non_wizard_commands_do_not_import_textual() -> None:
@@ -51,8 +56,7 @@ def test_cli_non_wizard_commands_do_not_import_textual() -> None:
         "cli.main(['crashkernel', 'explain', '256M', '--ram', '8G'])\n"
         "print('TEXTUAL' if any(m.startswith('textual') for m in sys.modules) else 'clean')\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert out.stdout.strip().endswith("clean")
+    assert fresh_python(code).strip().endswith("clean")
 
 
 def test_the_app_draws_before_the_engine_is_imported() -> None:
@@ -64,8 +68,8 @@ def test_the_app_draws_before_the_engine_is_imported() -> None:
         "print(','.join(sorted(m for m in sys.modules if m.startswith(('kdumpwiz.engine.', 'kdumpwiz.state', "
         "'kdumpwiz.demo', 'yaml')) and m != 'kdumpwiz.engine.errors')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert out.stdout.strip() == "", f"imported before the first frame: {out.stdout}"
+    out = fresh_python(code)
+    assert out.strip() == "", f"imported before the first frame: {out}"
 
 
 def _py_files(base: Path) -> list:
